@@ -8,6 +8,12 @@
  *     payload | SHA-256 of everything before it
  *   A bad magic/kind is NV_FOREIGN, a bad checksum or length NV_CORRUPT, a newer
  *   format NV_VERSION; in every failure case nothing on disk is touched.
+ *   The header layout and the trailing SHA-256 are fixed for every format version (a
+ *   new version may only change what the payload means), so the checksum is verified
+ *   before the version is believed: a damaged version field is NV_CORRUPT.
+ *   A file holds exactly one record; anything after it is NV_CORRUPT.
+ * - Record names are 1..128 of [A-Za-z0-9._-], not starting with '.', not "lock";
+ *   any other name is NV_IO (EINVAL).
  * - Writes are atomic: temp file in DIR, write, fsync, rename over, fsync(DIR).
  * - Files are created mode 0600 (they hold private keys). */
 #ifndef SWSEV_NV_STORE_H
@@ -42,13 +48,19 @@ const char *nv_store_dir(const struct nv_store *s);
  * secure_free(*data, *len): records may hold keys). */
 enum nv_result nv_store_read(struct nv_store *s, const char *name, uint32_t kind, uint8_t **data,
 			     size_t *len, char *msg, size_t msglen);
+/* An existing file under name is replaced only if it verifies as a record of this
+ * kind in a format this build reads; otherwise the write is refused with that
+ * reason (message ending "; not overwriting") and nv_store_remove() is the way to
+ * discard it. */
 enum nv_result nv_store_write(struct nv_store *s, const char *name, uint32_t kind, const uint8_t *data,
 			      size_t len, char *msg, size_t msglen);
 /* Removing a missing record is NV_OK. */
 enum nv_result nv_store_remove(struct nv_store *s, const char *name, char *msg, size_t msglen);
 
 /* The record encoding, usable without a directory (INIT_EX keeps the same bytes in a
- * host-provided buffer): encode allocates; decode verifies and points into buf. */
+ * host-provided buffer): encode allocates; decode verifies and points into buf.
+ * buf may be longer than the record (INIT_EX's fixed-size area) if every byte after
+ * the record is zero; non-zero bytes there are NV_CORRUPT. */
 int nv_record_encode(uint32_t kind, const uint8_t *data, size_t len, uint8_t **out, size_t *out_len);
 enum nv_result nv_record_decode(const uint8_t *buf, size_t buf_len, uint32_t kind, const uint8_t **data,
 				size_t *len, char *msg, size_t msglen);
