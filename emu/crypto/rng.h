@@ -19,7 +19,11 @@ struct rng *rng_new_os(void);
 
 /* Deterministic: HMAC-DRBG(SHA-256) whose entropy input is the seed (1..256 bytes) and
  * whose personalization string is `pers` (may be NULL/empty).  The same (seed, pers)
- * always yields the same stream.  Never reseeds from the OS. */
+ * always yields the same stream.  Never reseeds from the OS.
+ * Exactly (SP 800-90A 10.1.2, no reseeding, no additional input): entropy_input =
+ * the seed zero-padded to 32 bytes if shorter, nonce = "swsev-drbg-v1" || 00 ||
+ * le16(seed_len), personalization = pers (NULL = empty); each rng_bytes call is one
+ * generate request per 64 KiB (the DRBG's max_request). */
 struct rng *rng_new_seeded(const uint8_t *seed, size_t seed_len, const char *pers);
 
 /* A new generator whose stream is determined by the parent's stream: seeded parents
