@@ -1,0 +1,243 @@
+#include "harness/cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "emu/util/hex.h"
+
+static const char *prog = "swsev";
+static bool quiet;
+
+void cli_set_prog(const char *name)
+{
+	prog = name;
+}
+
+const char *cli_prog(void)
+{
+	return prog;
+}
+
+void cli_set_quiet(bool q)
+{
+	quiet = q;
+}
+
+static void vmsg(const char *tag, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", prog, tag);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help'.\n", prog);
+	return EXIT_USAGE;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+uint8_t *cli_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f) {
+		cli_error("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		size_t got;
+		if (n + 4096 + 1 > cap) {
+			uint8_t *nb = realloc(buf, cap = (cap ? 2 * cap : 8192));
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				cli_error("%s: out of memory", path);
+				return NULL;
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		cli_error("cannot read %s: %s", path, strerror(errno));
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+int cli_read_exact(const char *path, void *out, size_t len)
+{
+	size_t n;
+	uint8_t *b = cli_read_file(path, &n);
+
+	if (!b)
+		return -1;
+	if (n != len) {
+		free(b);
+		cli_error("%s: %zu bytes, expected %zu", path, n, len);
+		return -1;
+	}
+	memcpy(out, b, len);
+	free(b);
+	return 0;
+}
+
+int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode)
+{
+	char tmp[4096];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return cli_error("cannot write %s: %s", path, strerror(errno)), -1;
+	if (write(fd, buf, len) != (ssize_t)len || fsync(fd) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return cli_error("cannot write %s: %s", path, strerror(e)), -1;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return cli_error("cannot write %s: %s", path, strerror(e)), -1;
+	}
+	return 0;
+}
+
+int cli_mkdir_p(const char *path, unsigned mode)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return cli_error("cannot create %s: %s", buf, strerror(errno)), -1;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return cli_error("cannot create %s: %s", buf, strerror(errno)), -1;
+	return 0;
+}
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(s, &v) || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ull << 10; end++; break;
+	case 'm': case 'M': mul = 1ull << 20; end++; break;
+	case 'g': case 'G': mul = 1ull << 30; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end || (v && mul > UINT64_MAX / v))
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+int cli_parse_hex(const char *s, uint8_t **out, size_t *len)
+{
+	if (strncmp(s, "0x", 2) == 0 || strncmp(s, "0X", 2) == 0)
+		s += 2;
+	return hex_decode_alloc(s, out, len) == 0 && *len ? 0 : -1;
+}
+
+void cli_print_hex(const char *label, const void *p, size_t n)
+{
+	char *h = malloc(2 * n + 1);
+
+	if (!h)
+		return;
+	hex_encode(p, n, h);
+	printf("%s%s\n", label, h);
+	free(h);
+}

@@ -1,0 +1,10 @@
+/* swsev guest — being written. */
+#include "harness/cli/cli.h"
+#include "harness/cli/commands.h"
+
+int cmd_guest(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cli_error("not implemented yet");
+}

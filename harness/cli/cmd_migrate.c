@@ -1,0 +1,10 @@
+/* swsev migrate — being written. */
+#include "harness/cli/cli.h"
+#include "harness/cli/commands.h"
+
+int cmd_migrate(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cli_error("not implemented yet");
+}
