@@ -9,7 +9,7 @@ static uint32_t peer_key(struct fw *fw, const struct sev_cert *peer, EVP_PKEY **
 {
 	struct sev_pubkey pk = { 0 };
 	const char *why = NULL;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if (!fw->nv.pdh_key)
 		return fw_fail(fw, SEV_STATUS_INVALID_CERTIFICATE, "%s: this platform has no PDH", cmd);
@@ -37,7 +37,7 @@ uint32_t fw_channel_open_server(struct fw *fw, struct fw_guest *g, const struct 
 	struct sev_tk tk;
 	EVP_PKEY *pub = NULL;
 	enum sev_unwrap r;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if ((st = peer_key(fw, peer, &pub, cmd)) != SEV_STATUS_SUCCESS)
 		return st;

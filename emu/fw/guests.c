@@ -206,7 +206,7 @@ uint32_t fw_decommission(struct fw *fw, void *buf)
 {
 	struct fwb_handle *b = buf;
 	struct fw_guest *g;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if ((st = need_working(fw, "DECOMMISSION")) || !(g = need_guest(fw, b->handle, "DECOMMISSION", &st)))
 		return st;
@@ -250,7 +250,7 @@ uint32_t fw_activate(struct fw *fw, void *buf)
 {
 	struct fwb_activate *b = buf;
 	struct fw_guest *g;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if ((st = need_working(fw, "ACTIVATE")) || !(g = need_guest(fw, b->handle, "ACTIVATE", &st)))
 		return st;
@@ -261,7 +261,7 @@ uint32_t fw_activate_ex(struct fw *fw, void *buf)
 {
 	struct fwb_activate_ex *b = buf;
 	struct fw_guest *g;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if ((st = need_working(fw, "ACTIVATE_EX")))
 		return st;
@@ -284,7 +284,7 @@ uint32_t fw_deactivate(struct fw *fw, void *buf)
 {
 	struct fwb_handle *b = buf;
 	struct fw_guest *g;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if ((st = need_working(fw, "DEACTIVATE")) || !(g = need_guest(fw, b->handle, "DEACTIVATE", &st)))
 		return st;

@@ -92,7 +92,7 @@ uint32_t fw_launch_start(struct fw *fw, void *buf)
 	struct fw_guest g;
 	struct sev_session s;
 	struct sev_cert dh;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if (fw->state != FW_PLAT_INIT && fw->state != FW_PLAT_WORKING)
 		return fw_fail(fw, SEV_STATUS_INVALID_PLATFORM_STATE, "LAUNCH_START: platform is %s, not INIT or WORKING",
@@ -198,7 +198,7 @@ uint32_t fw_launch_measure(struct fw *fw, void *buf)
 	struct sha256_ctx *dup;
 	uint8_t digest[32], out[FW_MEASURE_LEN];
 	struct fw_guest *g;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 	int rc;
 
 	if (!(g = working_guest(fw, b->handle, "LAUNCH_MEASURE", &st)))
@@ -242,7 +242,7 @@ uint32_t fw_launch_secret(struct fw *fw, void *buf)
 	struct sev_pkt_hdr h;
 	uint8_t *data;
 	struct fw_guest *g;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 	int rc;
 
 	if (!(g = working_guest(fw, b->handle, "LAUNCH_SECRET", &st)))
@@ -288,7 +288,7 @@ uint32_t fw_launch_finish(struct fw *fw, void *buf)
 {
 	struct fwb_handle *b = buf;
 	struct fw_guest *g;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if (!(g = working_guest(fw, b->handle, "LAUNCH_FINISH", &st)))
 		return st;
@@ -305,7 +305,7 @@ uint32_t fw_attestation(struct fw *fw, void *buf)
 	struct fwb_attestation *b = buf;
 	uint8_t report[FW_REPORT_LEN], dgst[32];
 	struct fw_guest *g;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if (!(g = working_guest(fw, b->handle, "ATTESTATION", &st)))
 		return st;

@@ -159,7 +159,7 @@ uint32_t fw_persist_load(struct fw *fw)
 	char msg[200] = "";
 	uint8_t *data = NULL;
 	size_t len = 0;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	fw_persist_clear(&fw->nv);
 	if (fw->init_ex) {

@@ -13,7 +13,7 @@ static uint32_t init_common(struct fw *fw, uint32_t flags, uint64_t tmr_paddr, u
 {
 	struct fw_persist p;
 	bool update = false;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if ((st = fw_persist_load(fw)) != SEV_STATUS_SUCCESS)
 		goto fail;
@@ -146,7 +146,7 @@ uint32_t fw_shutdown(struct fw *fw, void *buf)
 
 uint32_t fw_platform_reset(struct fw *fw, void *buf)
 {
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	(void)buf;
 	if (fw->state != FW_PLAT_UNINIT)
@@ -179,7 +179,7 @@ uint32_t fw_platform_status(struct fw *fw, void *buf)
 uint32_t fw_pek_gen(struct fw *fw, void *buf)
 {
 	struct fw_persist p;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	(void)buf;
 	if (fw->state != FW_PLAT_INIT)
@@ -230,7 +230,7 @@ uint32_t fw_pek_cert_import(struct fw *fw, void *buf)
 	struct sev_pubkey oca_pub = { 0 };
 	struct fw_persist p;
 	const char *why = NULL;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 	int slot, cek_slot;
 
 	if (fw->state != FW_PLAT_INIT)
@@ -322,7 +322,7 @@ uint32_t fw_pdh_cert_export(struct fw *fw, void *buf)
 uint32_t fw_pdh_gen(struct fw *fw, void *buf)
 {
 	struct fw_persist p;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	(void)buf;
 	if (fw->state != FW_PLAT_INIT && fw->state != FW_PLAT_WORKING)

@@ -13,7 +13,7 @@ uint32_t fw_receive_start(struct fw *fw, void *buf)
 	struct fw_guest g;
 	struct sev_session s;
 	struct sev_cert pdh;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if (fw->state != FW_PLAT_INIT && fw->state != FW_PLAT_WORKING)
 		return fw_fail(fw, SEV_STATUS_INVALID_PLATFORM_STATE, "RECEIVE_START: platform is %s, not INIT or WORKING",

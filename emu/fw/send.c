@@ -48,7 +48,7 @@ static uint32_t validate_platform(struct fw *fw, const struct fwb_send_start *b,
 	struct amd_cert ask, ark;
 	uint8_t *amd;
 	const char *why = NULL;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 	uint8_t maj, min;
 
 	if ((st = check_target_lens(fw, b)))
@@ -84,7 +84,7 @@ static uint32_t validate_platform(struct fw *fw, const struct fwb_send_start *b,
 static uint32_t validate_domain(struct fw *fw, const struct fwb_send_start *b, struct target *t)
 {
 	const char *why = NULL;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if ((st = check_target_lens(fw, b)) || (st = fetch_target(fw, b, t)))
 		return st;
@@ -103,7 +103,7 @@ uint32_t fw_send_start(struct fw *fw, void *buf)
 	struct target t = { .have_chain = false };
 	struct sev_session s;
 	struct fw_guest *g;
-	uint32_t st;
+	uint32_t st = SEV_STATUS_SUCCESS;
 
 	if (fw->state != FW_PLAT_WORKING)
 		return fw_fail(fw, SEV_STATUS_INVALID_PLATFORM_STATE, "SEND_START: platform is %s, not WORKING",

@@ -6,6 +6,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "emu/cert/sev_cert.h"
+#include "emu/crypto/packet.h"
+#include "emu/crypto/pkey.h"
+#include "emu/crypto/session.h"
+#include "emu/crypto/symm.h"
 #include "emu/fw/buffers.h"
 #include "emu/fw/fw.h"
 
@@ -238,4 +243,55 @@ void conf_free(void *p, size_t len)
 {
 	if (p)
 		munmap(p, len);
+}
+
+bool conf_owner_session(const uint8_t pdh[PSP_CERT_LEN], uint32_t policy, struct conf_owner *o)
+{
+	struct rng *rng = rng_new_os();
+	struct sev_pubkey peer = { 0 };
+	struct sev_session s;
+	struct sev_tk tk;
+	EVP_PKEY *godh = NULL;
+	uint8_t z[48], nonce[16], iv[16];
+	const char *why;
+	bool ok = false;
+
+	if (!rng || sev_cert_pubkey((const struct sev_cert *)pdh, &peer, &why) != SEV_STATUS_SUCCESS)
+		goto out;
+	godh = ec_p384_generate(rng);
+	if (!godh || rng_bytes(rng, &tk, sizeof(tk)) || rng_bytes(rng, nonce, 16) || rng_bytes(rng, iv, 16) ||
+	    ec_p384_ecdh(godh, peer.key, z) != 0 || sev_session_wrap(&tk, z, sizeof(z), nonce, iv, policy, &s) != 0 ||
+	    sev_cert_build((struct sev_cert *)o->godh, 0, 0, SEV_USAGE_PDH, SEV_ALGO_ECDH_SHA256, godh) != 0)
+		goto out;
+	memcpy(o->session, &s, sizeof(s));
+	memcpy(o->tek, tk.tek, 16);
+	memcpy(o->tik, tk.tik, 16);
+	ok = true;
+out:
+	secure_zero(z, sizeof(z));
+	secure_zero(&tk, sizeof(tk));
+	EVP_PKEY_free(godh);
+	sev_pubkey_clear(&peer);
+	rng_free(rng);
+	return ok;
+}
+
+bool conf_owner_secret(const struct conf_owner *o, const uint8_t measurement[32], const void *secret, uint32_t len,
+		       uint8_t hdr[PSP_HDR_LEN], void *ct)
+{
+	struct sev_tk tk;
+	struct sev_pkt_ctx *pc;
+	struct rng *rng = rng_new_os();
+	uint8_t iv[16];
+	bool ok;
+
+	memcpy(tk.tek, o->tek, 16);
+	memcpy(tk.tik, o->tik, 16);
+	pc = sev_pkt_ctx_new(&tk);
+	ok = pc && rng && rng_bytes(rng, iv, 16) == 0 &&
+	     sev_pkt_seal(pc, SEV_PKT_CTX_SECRET, iv, secret, len, measurement, ct, hdr) == 0;
+	sev_pkt_ctx_free(pc);
+	rng_free(rng);
+	secure_zero(&tk, sizeof(tk));
+	return ok;
 }

@@ -75,3 +75,15 @@ void *conf_alloc(size_t len);
 void conf_free(void *p, size_t len);
 
 #endif
+
+/* The guest owner's side, for launch tests: a GODH key and certificate and a session
+ * wrapping fresh TEK/TIK for the platform's PDH; a LAUNCH_SECRET packet. */
+struct conf_owner {
+	uint8_t godh[PSP_CERT_LEN];
+	uint8_t session[PSP_SESSION_LEN];
+	uint8_t tek[16], tik[16];
+};
+bool conf_owner_session(const uint8_t pdh[PSP_CERT_LEN], uint32_t policy, struct conf_owner *o);
+/* ct receives len bytes; hdr the 52-byte header (MAC over the measurement). */
+bool conf_owner_secret(const struct conf_owner *o, const uint8_t measurement[32], const void *secret, uint32_t len,
+		       uint8_t hdr[PSP_HDR_LEN], void *ct);
