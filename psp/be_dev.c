@@ -33,6 +33,12 @@ static int fd_of(void *file)
 	return (int)(intptr_t)file - 1;
 }
 
+/* kvm: hands this descriptor to KVM as kvm_sev_cmd.sev_fd. */
+int psp_dev_fd(void *file)
+{
+	return fd_of(file);
+}
+
 static void dev_close(struct psp *p, void *file)
 {
 	(void)p;

@@ -157,6 +157,7 @@ int psp_open(const char *uri, struct psp **out, struct psp_err *err)
 {
 	struct psp *p;
 	const char *rest;
+	char base[512], profile[256];
 	int rc;
 
 	psp_err_clear(err);
@@ -169,6 +170,11 @@ int psp_open(const char *uri, struct psp **out, struct psp_err *err)
 	if (!p)
 		return psp_fail(err, ENOMEM, "out of memory");
 	snprintf(p->uri, sizeof(p->uri), "%s", uri);
+	if (psp_uri_take_profile(uri, base, sizeof(base), profile, sizeof(profile)) != 0) {
+		free(p);
+		return psp_fail(err, EINVAL, "backend URI '%s': bad or too long latency-profile= option", uri);
+	}
+	uri = base;
 	p->kvm_fd = -1;
 	if (strncmp(uri, "emu:", 4) == 0) {
 		rest = uri + 4;
@@ -185,6 +191,10 @@ int psp_open(const char *uri, struct psp **out, struct psp_err *err)
 	}
 	if (rc) {
 		free(p);
+		return -1;
+	}
+	if (profile[0] && psp_load_latency_profile(p, profile, err) != 0) {
+		psp_close(p);
 		return -1;
 	}
 	*out = p;

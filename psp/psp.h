@@ -15,7 +15,9 @@
  * Options for every backend: ro (platform descriptor opened read-only).  emu: options
  * (used when the platform is first created): seed=HEX, root=DIR, profile=NAME[,mods],
  * api=MAJ.MIN, build=N, asids=N, min-sev-asid=N, guests=N, es=0|1, cbit=N, sockets=1|2,
- * create=0|1.
+ * create=0|1.  kvm: options: vm-type=default|sev|sev-es (the KVM_CREATE_VM type; sev and
+ * sev-es need Linux 6.10+ and turn psp_vm_init into KVM_SEV_INIT2).  Backends with
+ * emulator controls also take latency-profile=FILE (see "latency profiles" below).
  *
  * Platform commands take the kernel's <linux/psp-sev.h> structs and guest commands the
  * <linux/kvm.h> kvm_sev_* structs, with the kernel's semantics on every backend.
@@ -187,6 +189,26 @@ struct psp_cmd_stats {
 };
 /* stats[256], indexed by firmware command ID. */
 int psp_stats(struct psp *p, struct psp_cmd_stats *stats, bool reset, struct psp_err *err);
+
+/* ---- latency profiles (capability CONTROL) -------------------------------------------
+ *
+ * Per-command latencies measured on a real PSP (`swsev bench latency --backend kvm:
+ * --out FILE`), applied to an emulated platform's latency injection so offline
+ * benchmarks scale to real hardware.  Format: see psp/profile.c; the first line is
+ * PSP_LATENCY_PROFILE_TAG, then "COMMAND MEAN_US [...]" lines (firmware command names).
+ * psp_open honours the URI option latency-profile=FILE on every backend with CONTROL
+ * (on a shared daemon it applies to every client of that platform). */
+
+#define PSP_LATENCY_PROFILE_TAG "# swsev latency profile 1"
+
+struct psp_latency {
+	uint32_t fw_cmd; /* firmware command ID */
+	double mean_us;
+};
+/* Parses a profile into out[max]; *n entries. */
+int psp_latency_profile_read(const char *path, struct psp_latency *out, size_t max, size_t *n, struct psp_err *err);
+/* psp_set_latency for every command of the profile (others keep theirs). */
+int psp_load_latency_profile(struct psp *p, const char *path, struct psp_err *err);
 
 /* ---- for the emulator's own tools -------------------------------------------------------- */
 

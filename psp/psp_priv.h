@@ -40,6 +40,7 @@ struct psp {
 	bool writable;
 	size_t max_xfer;   /* split guest-memory transfers into calls of at most this (0: don't) */
 	int kvm_fd;        /* kvm: backend */
+	unsigned long kvm_vm_type; /* kvm: KVM_CREATE_VM type (vm-type=) */
 	struct psp_vm *vms;
 };
 
@@ -75,6 +76,12 @@ int psp_kvm_init(struct psp *p, const char *sev_path, struct psp_err *err);
 /* Opens a /dev/sev-ABI device (path?ro) as the platform descriptor; probes whether it is
  * the emulated one. */
 int psp_dev_attach(struct psp *p, const char *spec, struct psp_err *err);
+/* The descriptor number behind a file of the dev transport. */
+int psp_dev_fd(void *file);
+
+/* Splits latency-profile=FILE off a URI: rest is the URI without it, profile "" when
+ * absent.  -1 when something does not fit. */
+int psp_uri_take_profile(const char *uri, char *rest, size_t rest_len, char *profile, size_t profile_len);
 
 /* URI options "a=b&c" after '?': calls fn(key, value) (value "" when absent). */
 int psp_parse_opts(const char *opts, int (*fn)(void *ctx, const char *k, const char *v), void *ctx);

@@ -63,8 +63,12 @@ struct psp *psp_vm_psp(struct psp_vm *vm)
 
 int psp_vm_op(struct psp_vm *vm, uint32_t id, void *data, struct psp_err *err)
 {
-	struct kvm_sev_cmd cmd = { .id = id, .data = (uint64_t)(uintptr_t)data };
+	struct kvm_sev_cmd cmd;
 	int rc;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.id = id;
+	cmd.data = (uint64_t)(uintptr_t)data;
 
 	psp_err_clear(err);
 	rc = vm->p->vmi->op(vm, &cmd);
@@ -106,6 +110,9 @@ int psp_vm_set_vcpus(struct psp_vm *vm, void *const *vmsa, unsigned n, struct ps
 
 /* ---- typed wrappers --------------------------------------------------------------- */
 
+/* Every struct handed to the kernel is memset whole before its fields are set: an
+ * initializer need not zero padding, which would carry stack bytes into the kernel. */
+
 static size_t chunk(const struct psp_vm *vm, size_t left)
 {
 	size_t max = vm->p->max_xfer;
@@ -120,14 +127,15 @@ int psp_vm_init(struct psp_vm *vm, bool es, struct psp_err *err)
 int psp_launch_start(struct psp_vm *vm, uint32_t policy, const uint8_t *godh, const uint8_t *session,
 		     uint32_t *handle, struct psp_err *err)
 {
-	struct kvm_sev_launch_start s = {
-		.handle = handle ? *handle : 0,
-		.policy = policy,
-		.dh_uaddr = (uintptr_t)godh,
-		.dh_len = godh ? PSP_CERT_LEN : 0,
-		.session_uaddr = (uintptr_t)session,
-		.session_len = session ? PSP_SESSION_LEN : 0,
-	};
+	struct kvm_sev_launch_start s;
+
+	memset(&s, 0, sizeof(s));
+	s.handle = handle ? *handle : 0;
+	s.policy = policy;
+	s.dh_uaddr = (uintptr_t)godh;
+	s.dh_len = godh ? PSP_CERT_LEN : 0;
+	s.session_uaddr = (uintptr_t)session;
+	s.session_len = session ? PSP_SESSION_LEN : 0;
 
 	if (psp_vm_op(vm, KVM_SEV_LAUNCH_START, &s, err))
 		return -1;
@@ -144,7 +152,11 @@ int psp_launch_update_data(struct psp_vm *vm, void *addr, size_t len, struct psp
 	 * splitting changes nothing the firmware computes. */
 	do {
 		size_t n = chunk(vm, len);
-		struct kvm_sev_launch_update_data u = { .uaddr = (uintptr_t)p, .len = (uint32_t)n };
+		struct kvm_sev_launch_update_data u;
+
+		memset(&u, 0, sizeof(u));
+		u.uaddr = (uintptr_t)p;
+		u.len = (uint32_t)n;
 		if (len > UINT32_MAX && !vm->p->max_xfer)
 			u.len = (uint32_t)(n = 1u << 30);
 		if (psp_vm_op(vm, KVM_SEV_LAUNCH_UPDATE_DATA, &u, err))
@@ -178,14 +190,15 @@ int psp_launch_measure(struct psp_vm *vm, uint8_t out[PSP_MEASURE_LEN], struct p
 int psp_launch_secret(struct psp_vm *vm, const uint8_t hdr[PSP_HDR_LEN], const void *secret, uint32_t len,
 		      void *guest_addr, struct psp_err *err)
 {
-	struct kvm_sev_launch_secret s = {
-		.hdr_uaddr = (uintptr_t)hdr,
-		.hdr_len = PSP_HDR_LEN,
-		.guest_uaddr = (uintptr_t)guest_addr,
-		.guest_len = len,
-		.trans_uaddr = (uintptr_t)secret,
-		.trans_len = len,
-	};
+	struct kvm_sev_launch_secret s;
+
+	memset(&s, 0, sizeof(s));
+	s.hdr_uaddr = (uintptr_t)hdr;
+	s.hdr_len = PSP_HDR_LEN;
+	s.guest_uaddr = (uintptr_t)guest_addr;
+	s.guest_len = len;
+	s.trans_uaddr = (uintptr_t)secret;
+	s.trans_len = len;
 	return psp_vm_op(vm, KVM_SEV_LAUNCH_SECRET, &s, err);
 }
 
@@ -214,7 +227,12 @@ static int dbg(struct psp_vm *vm, uint32_t id, const void *src, void *dst, size_
 
 	do {
 		size_t n = chunk(vm, len);
-		struct kvm_sev_dbg q = { .src_uaddr = (uintptr_t)s, .dst_uaddr = (uintptr_t)d, .len = (uint32_t)n };
+		struct kvm_sev_dbg q;
+
+			memset(&q, 0, sizeof(q));
+		q.src_uaddr = (uintptr_t)s;
+		q.dst_uaddr = (uintptr_t)d;
+		q.len = (uint32_t)n;
 		if (psp_vm_op(vm, id, &q, err))
 			return -1;
 		s += n;
@@ -236,7 +254,11 @@ int psp_dbg_encrypt(struct psp_vm *vm, const void *src, void *dst, size_t len, s
 
 int psp_attestation(struct psp_vm *vm, const uint8_t mnonce[16], uint8_t report[PSP_REPORT_LEN], struct psp_err *err)
 {
-	struct kvm_sev_attestation_report a = { .uaddr = (uintptr_t)report, .len = PSP_REPORT_LEN };
+	struct kvm_sev_attestation_report a;
+
+	memset(&a, 0, sizeof(a));
+	a.uaddr = (uintptr_t)report;
+	a.len = PSP_REPORT_LEN;
 
 	memcpy(a.mnonce, mnonce, sizeof(a.mnonce));
 	return psp_vm_op(vm, KVM_SEV_GET_ATTESTATION_REPORT, &a, err);
@@ -246,16 +268,17 @@ int psp_send_start(struct psp_vm *vm, const uint8_t *pdh, uint32_t pdh_len, cons
 		   uint32_t plat_len, const uint8_t *amd_chain, uint32_t amd_len, uint8_t session[PSP_SESSION_LEN],
 		   uint32_t *policy, struct psp_err *err)
 {
-	struct kvm_sev_send_start s = {
-		.pdh_cert_uaddr = (uintptr_t)pdh,
-		.pdh_cert_len = pdh_len,
-		.plat_certs_uaddr = (uintptr_t)plat_chain,
-		.plat_certs_len = plat_len,
-		.amd_certs_uaddr = (uintptr_t)amd_chain,
-		.amd_certs_len = amd_len,
-		.session_uaddr = (uintptr_t)session,
-		.session_len = PSP_SESSION_LEN,
-	};
+	struct kvm_sev_send_start s;
+
+	memset(&s, 0, sizeof(s));
+	s.pdh_cert_uaddr = (uintptr_t)pdh;
+	s.pdh_cert_len = pdh_len;
+	s.plat_certs_uaddr = (uintptr_t)plat_chain;
+	s.plat_certs_len = plat_len;
+	s.amd_certs_uaddr = (uintptr_t)amd_chain;
+	s.amd_certs_len = amd_len;
+	s.session_uaddr = (uintptr_t)session;
+	s.session_len = PSP_SESSION_LEN;
 
 	if (psp_vm_op(vm, KVM_SEV_SEND_START, &s, err))
 		return -1;
@@ -267,14 +290,15 @@ int psp_send_start(struct psp_vm *vm, const uint8_t *pdh, uint32_t pdh_len, cons
 int psp_send_update_data(struct psp_vm *vm, const void *guest, uint32_t len, uint8_t hdr[PSP_HDR_LEN], void *trans,
 			 struct psp_err *err)
 {
-	struct kvm_sev_send_update_data u = {
-		.hdr_uaddr = (uintptr_t)hdr,
-		.hdr_len = PSP_HDR_LEN,
-		.guest_uaddr = (uintptr_t)guest,
-		.guest_len = len,
-		.trans_uaddr = (uintptr_t)trans,
-		.trans_len = len,
-	};
+	struct kvm_sev_send_update_data u;
+
+	memset(&u, 0, sizeof(u));
+	u.hdr_uaddr = (uintptr_t)hdr;
+	u.hdr_len = PSP_HDR_LEN;
+	u.guest_uaddr = (uintptr_t)guest;
+	u.guest_len = len;
+	u.trans_uaddr = (uintptr_t)trans;
+	u.trans_len = len;
 	return psp_vm_op(vm, KVM_SEV_SEND_UPDATE_DATA, &u, err);
 }
 
@@ -291,14 +315,15 @@ int psp_send_cancel(struct psp_vm *vm, struct psp_err *err)
 int psp_receive_start(struct psp_vm *vm, uint32_t policy, const uint8_t pdh[PSP_CERT_LEN],
 		      const uint8_t session[PSP_SESSION_LEN], uint32_t *handle, struct psp_err *err)
 {
-	struct kvm_sev_receive_start s = {
-		.handle = handle ? *handle : 0,
-		.policy = policy,
-		.pdh_uaddr = (uintptr_t)pdh,
-		.pdh_len = PSP_CERT_LEN,
-		.session_uaddr = (uintptr_t)session,
-		.session_len = PSP_SESSION_LEN,
-	};
+	struct kvm_sev_receive_start s;
+
+	memset(&s, 0, sizeof(s));
+	s.handle = handle ? *handle : 0;
+	s.policy = policy;
+	s.pdh_uaddr = (uintptr_t)pdh;
+	s.pdh_len = PSP_CERT_LEN;
+	s.session_uaddr = (uintptr_t)session;
+	s.session_len = PSP_SESSION_LEN;
 
 	if (psp_vm_op(vm, KVM_SEV_RECEIVE_START, &s, err))
 		return -1;
@@ -310,14 +335,15 @@ int psp_receive_start(struct psp_vm *vm, uint32_t policy, const uint8_t pdh[PSP_
 int psp_receive_update_data(struct psp_vm *vm, const uint8_t hdr[PSP_HDR_LEN], const void *trans, void *guest,
 			    uint32_t len, struct psp_err *err)
 {
-	struct kvm_sev_receive_update_data u = {
-		.hdr_uaddr = (uintptr_t)hdr,
-		.hdr_len = PSP_HDR_LEN,
-		.guest_uaddr = (uintptr_t)guest,
-		.guest_len = len,
-		.trans_uaddr = (uintptr_t)trans,
-		.trans_len = len,
-	};
+	struct kvm_sev_receive_update_data u;
+
+	memset(&u, 0, sizeof(u));
+	u.hdr_uaddr = (uintptr_t)hdr;
+	u.hdr_len = PSP_HDR_LEN;
+	u.guest_uaddr = (uintptr_t)guest;
+	u.guest_len = len;
+	u.trans_uaddr = (uintptr_t)trans;
+	u.trans_len = len;
 	return psp_vm_op(vm, KVM_SEV_RECEIVE_UPDATE_DATA, &u, err);
 }
 

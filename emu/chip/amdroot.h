@@ -16,10 +16,12 @@
 #include "emu/crypto/rng.h"
 #include "emu/nv/store.h"
 
-/* The first 8 bytes of every emulated ARK's key id.  AMD sev-tool's validate_ark
- * compares only the first 8 bytes of the ARK key id (sizeof of a u64 expression) with
- * AMD's root id 1bb987c3 59494606 …, so emulated roots start with those bytes to be
- * accepted by `sev-tool --validate_cert_chain`; the remaining 8 bytes are random and
+/* The first 8 bytes of every emulated ARK's key id: those of AMD's Rome root
+ * (e6002122 fb584193 ...).  AMD sev-tool identifies the product, and so the hash it
+ * checks the ASK with, by comparing only the first 8 bytes of the ARK key id (sizeof
+ * of a u64 expression); the emulated root is RSA-4096 with SHA-384 signatures like
+ * Rome's, so it must carry a Rome prefix to pass `sev-tool --validate_cert_chain`
+ * (Naples' prefix selects SHA-256 and fails).  The remaining 8 bytes are random, and
  * the fused hash (over the whole key) tells emulated roots apart from AMD's. */
 extern const uint8_t amd_root_id_prefix[8];
 

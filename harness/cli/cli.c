@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "emu/crypto/symm.h"
+#include "emu/util/file.h"
 #include "emu/util/hex.h"
 
 static const char *prog = "swsev";
@@ -28,6 +30,8 @@ void cli_set_quiet(bool q)
 {
 	quiet = q;
 }
+
+static void vmsg(const char *tag, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void vmsg(const char *tag, const char *fmt, va_list ap)
 {
@@ -77,41 +81,11 @@ void cli_info(const char *fmt, ...)
 
 uint8_t *cli_read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, n = 0;
+	uint8_t *b = file_read_all(path, len);
 
-	if (!f) {
+	if (!b)
 		cli_error("cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		size_t got;
-		if (n + 4096 + 1 > cap) {
-			uint8_t *nb = realloc(buf, cap = (cap ? 2 * cap : 8192));
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				cli_error("%s: out of memory", path);
-				return NULL;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		cli_error("cannot read %s: %s", path, strerror(errno));
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	return b;
 }
 
 int cli_read_exact(const char *path, void *out, size_t len)
@@ -122,36 +96,23 @@ int cli_read_exact(const char *path, void *out, size_t len)
 	if (!b)
 		return -1;
 	if (n != len) {
+		secure_zero(b, n);
 		free(b);
-		cli_error("%s: %zu bytes, expected %zu", path, n, len);
-		return -1;
+		return cli_error("%s: %zu bytes, expected %zu", path, n, len), -1;
 	}
 	memcpy(out, b, len);
+	/* some of these files hold keys */
+	secure_zero(b, n);
 	free(b);
 	return 0;
 }
 
 int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode)
 {
-	char tmp[4096];
-	int fd;
+	int rc = file_write_atomic(path, buf, len, mode);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return cli_error("cannot write %s: %s", path, strerror(errno)), -1;
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd) != 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		return cli_error("cannot write %s: %s", path, strerror(e)), -1;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return cli_error("cannot write %s: %s", path, strerror(e)), -1;
-	}
+	if (rc)
+		return cli_error("cannot write %s: %s", path, strerror(-rc)), -1;
 	return 0;
 }
 
