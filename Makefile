@@ -135,7 +135,7 @@ check-quick: all
 	$(Q)sh scripts/check.sh --quick $(O)
 
 bench: all
-	$(Q)$(SWSEV) bench all
+	$(Q)sh scripts/bench.sh $(O)
 
 install: all
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \

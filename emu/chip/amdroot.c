@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "emu/crypto/pkey.h"
 #include "emu/crypto/symm.h"
@@ -121,7 +122,16 @@ enum nv_result amd_root_open(const char *dir, struct rng *rng, struct amd_root *
 	enum nv_result res;
 
 	*out = NULL;
-	res = nv_store_open(dir, rng != NULL, &s, msg, msglen);
+	/* The root is shared by every platform of a user and held only while one of them
+	 * reads or creates it; creating means RSA-4096 key generation (seconds), so a
+	 * second process waits for the first rather than failing. */
+	for (int tries = 0;; tries++) {
+		struct timespec nap = { 0, 50 * 1000000 };
+		res = nv_store_open(dir, rng != NULL, &s, msg, msglen);
+		if (res != NV_LOCKED || tries >= 1200)
+			break;
+		nanosleep(&nap, NULL);
+	}
 	if (res != NV_OK)
 		return res;
 	res = nv_store_read(s, "root", ROOT_KIND, &data, &len, msg, msglen);

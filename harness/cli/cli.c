@@ -12,6 +12,7 @@
 #include "emu/crypto/symm.h"
 #include "emu/util/file.h"
 #include "emu/util/hex.h"
+#include "psp/psp.h"
 
 static const char *prog = "swsev";
 static bool quiet;
@@ -201,4 +202,50 @@ void cli_print_hex(const char *label, const void *p, size_t n)
 	hex_encode(p, n, h);
 	printf("%s%s\n", label, h);
 	free(h);
+}
+
+char *cli_backend_uri(const char *backend, const char *seed)
+{
+	const char *b = backend ? backend : getenv("SWSEV_BACKEND");
+	char *uri;
+
+	if (!b || !*b)
+		b = "emu:";
+	if (!seed)
+		return strdup(b);
+	/* A seed chooses the identity of a platform the emulator creates; anywhere else it
+	 * would be silently meaningless. */
+	if (strncmp(b, "emu:", 4) != 0) {
+		cli_usage_error("--seed needs an emu: backend (it seeds a new emulated platform), not %s", b);
+		return NULL;
+	}
+	if (asprintf(&uri, "%s%cseed=%s", b, strchr(b, '?') ? '&' : '?', seed) < 0)
+		return NULL;
+	return uri;
+}
+
+int cli_open_backend(const char *backend, const char *seed, struct psp **p)
+{
+	struct psp_err e;
+	char *uri = cli_backend_uri(backend, seed);
+	int rc;
+
+	if (!uri)
+		return seed ? EXIT_USAGE : 1;
+	rc = psp_open(uri, p, &e);
+	if (rc) {
+		char m[512];
+		psp_err_format(&e, m, sizeof(m));
+		cli_error("cannot open the backend %s: %s", uri, m);
+	}
+	free(uri);
+	return rc ? 1 : 0;
+}
+
+int cli_psp_error(const char *what, const struct psp_err *e)
+{
+	char m[512];
+
+	psp_err_format(e, m, sizeof(m));
+	return cli_error("%s failed: %s", what, m);
 }

@@ -62,6 +62,12 @@ int mig_local(struct psp *src, struct psp *dst, const struct mig_local_opts *o, 
 		err->page = -1;
 		goto out;
 	}
+	/* Deep socket buffers let both sides work in parallel rather than in lock-step. */
+	for (int i = 0; i < 2; i++) {
+		int buf = 4 << 20;
+		setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+		setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	}
 	job.dst = &d;
 	job.fd = sv[1];
 	job.ro.two_way = true;

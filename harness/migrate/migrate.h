@@ -54,6 +54,9 @@ void mig_vm_free(struct mig_vm *v);
 
 /* The guest's plaintext of one page (guest view on an emulator, DBG_DECRYPT elsewhere). */
 int mig_vm_read_page(struct mig_vm *v, size_t page, void *out, struct psp_err *err);
+/* SHA-256 over the guest's plaintext, every page then every VMSA, as the guest sees it:
+ * two processes compare their guests by this. */
+int mig_vm_digest(struct mig_vm *v, uint8_t out[32], struct mig_error *err);
 /* Every page and VMSA of dst equals src's, as each guest sees it. */
 int mig_verify(struct mig_vm *src, struct mig_vm *dst, struct mig_error *err);
 
@@ -83,6 +86,7 @@ struct mig_stats {
 	uint64_t private_pages, shared_pages, vmsas;
 	uint64_t bytes;                 /* stream bytes written */
 	uint64_t total_ns, downtime_ns; /* downtime: guest paused until the target may resume */
+	uint64_t cpu_ns;                /* CPU time of the side's thread */
 	uint64_t guest_writes;          /* pages the simulated guest wrote meanwhile */
 };
 
@@ -95,6 +99,7 @@ struct mig_send_opts {
 	const struct mig_certs *target; /* when not two_way */
 	struct mig_guestsim *sim;   /* the running guest, or NULL */
 	int fail_after_pages;       /* tests: abort (SEND_CANCEL) after this many pages, -1 never */
+	size_t chunk;               /* stream bytes per write (0: 1 MiB; at least 16 KiB) */
 };
 void mig_send_opts_default(struct mig_send_opts *o);
 

@@ -1,6 +1,7 @@
 /* The VMM model both sides share: guest memory with its page-encryption status, the
  * launch of a source guest, an empty target, plaintext reads and the final comparison. */
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +57,10 @@ static int alloc(struct mig_vm *v, struct psp *p, size_t size, unsigned nvcpus, 
 	v->size = (size + MIG_PAGE - 1) / MIG_PAGE * MIG_PAGE;
 	v->npages = v->size / MIG_PAGE;
 	v->nvcpus = nvcpus;
-	v->mem = mmap(NULL, v->size + (size_t)nvcpus * MIG_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		      0);
+	/* Resident from the start: KVM pins a registered region (sev_pin_memory, FOLL_WRITE),
+	 * which faults every page in before the first byte of a migration arrives. */
+	v->mem = mmap(NULL, v->size + (size_t)nvcpus * MIG_PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	v->shared = calloc(v->npages, 1);
 	v->dirty = calloc((v->npages + 63) / 64, sizeof(uint64_t));
 	if (v->mem == MAP_FAILED || !v->shared || !v->dirty) {
@@ -218,6 +221,42 @@ int mig_verify(struct mig_vm *src, struct mig_vm *dst, struct mig_error *err)
 			return fail(err, "verify VMSA", i, NULL, "vCPU %u's VMSA differs", i);
 	}
 	return 0;
+}
+
+int mig_vm_digest(struct mig_vm *v, uint8_t out[32], struct mig_error *err)
+{
+	static __thread uint8_t a[MIG_PAGE];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct psp_err e;
+	int rc = -1;
+
+	memset(err, 0, sizeof(*err));
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+		goto out;
+	for (size_t pg = 0; pg < v->npages; pg++) {
+		if (mig_vm_read_page(v, pg, a, &e) != 0) {
+			fail(err, "digest (guest view)", (int64_t)pg, &e, "%s", "");
+			goto out;
+		}
+		/* the page's encryption status is part of what must arrive */
+		if (!EVP_DigestUpdate(md, &v->shared[pg], 1) || !EVP_DigestUpdate(md, a, MIG_PAGE))
+			goto out;
+	}
+	for (unsigned i = 0; i < v->nvcpus; i++) {
+		if (read_plain(v, v->vmsa + (size_t)i * MIG_PAGE, a, MIG_PAGE, &e) != 0) {
+			fail(err, "digest VMSA", i, &e, "%s", "");
+			goto out;
+		}
+		if (!EVP_DigestUpdate(md, a, MIG_PAGE))
+			goto out;
+	}
+	if (EVP_DigestFinal_ex(md, out, NULL))
+		rc = 0;
+out:
+	if (rc && !err->step[0])
+		fail(err, "digest", -1, NULL, "SHA-256 failed");
+	EVP_MD_CTX_free(md);
+	return rc;
 }
 
 static int read_file(const char *dir, const char *name, uint8_t *buf, size_t max, size_t *len)
