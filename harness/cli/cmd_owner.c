@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "emu/crypto/pkey.h"
 #include "emu/crypto/rng.h"
 #include "emu/crypto/symm.h"
 #include "emu/util/hex.h"
+#include "emu/chip/amdroot.h"
 #include "harness/cli/cli.h"
 #include "harness/cli/commands.h"
 #include "harness/owner/files.h"
@@ -63,7 +65,9 @@ enum {
 	{ "digest", required_argument, NULL, O_DIGEST }
 
 static const char trust_help[] =
-	"trusted roots (the ARK must be one of them; AMD's published ARKs are built in):\n"
+	"trusted roots (the ARK must be one of them; AMD's published ARKs are built in, and so\n"
+	"is this user's emulated root, $SWSEV_ROOT_DIR or ~/.local/share/swsev/amd-root, if\n"
+	"it exists):\n"
 	"  --ark FILE          trust this ARK certificate (e.g. an emulated platform's ark.cert)\n"
 	"  --root DIR          trust the emulated AMD root in DIR (the emulator's root=DIR)\n"
 	"  --fused-hash HEX    trust the ARK whose SHA-384(header||exponent||modulus) is HEX\n"
@@ -88,12 +92,27 @@ struct common {
 	uint32_t vcpus;
 };
 
+/* This user's own emulator signs its platforms' CEKs with the root in the default
+ * directory; trusting it by default is what makes `swsev owner verify-chain DIR` accept
+ * an export of the default backend, as installing a local CA would.  Only an existing
+ * root is read (never created); anything else is trusted only when named. */
+static void add_default_root(struct owner_trust *t)
+{
+	struct owner_err e;
+	struct stat st;
+	char dir[4096];
+
+	if (amd_root_default_dir(dir, sizeof(dir)) == 0 && stat(dir, &st) == 0)
+		(void)owner_trust_add_root_dir(t, dir, &e);
+}
+
 static void common_init(struct common *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->dir = ".";
 	c->vcpus = 1;
 	owner_trust_init(&c->trust, true);
+	add_default_root(&c->trust);
 }
 
 static int oerr(const struct owner_err *e)

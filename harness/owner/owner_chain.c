@@ -147,7 +147,8 @@ int owner_chain_verify(const struct owner_chain *c, const struct owner_trust *t,
 	st = amd_cert_validate_ark(&c->ark, NULL, &why);
 	if (st == SEV_STATUS_SUCCESS && !(root = owner_trust_find(t, &c->ark))) {
 		st = SEV_STATUS_INVALID_CERTIFICATE;
-		why = "the ARK is not a trusted root: its key matches no built-in AMD root and no root given "
+		why = "the ARK is not a trusted root: its key matches no built-in AMD root, not this user's "
+		      "emulated root, and no root given "
 		      "with --ark, --root or --fused-hash";
 	} else if (st == SEV_STATUS_SUCCESS) {
 		snprintf(r->root, sizeof(r->root), "%s", root);
