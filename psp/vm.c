@@ -226,7 +226,8 @@ static int dbg(struct psp_vm *vm, uint32_t id, const void *src, void *dst, size_
 	uint8_t *d = dst;
 
 	do {
-		size_t n = chunk(vm, len);
+		/* Source and destination both cross the transport: half the limit each. */
+		size_t half = vm->p->max_xfer / 2, n = half && len > half ? half : len;
 		struct kvm_sev_dbg q;
 
 			memset(&q, 0, sizeof(q));

@@ -32,6 +32,14 @@ const char *drv_file_reason(const struct drv_file *f)
 	return f->reason;
 }
 
+void drv_file_set_reason(struct drv_file *f, const char *reason)
+{
+	pthread_mutex_lock(&f->d->lock);
+	snprintf(f->reason, sizeof(f->reason), "%s", reason);
+	memcpy(f->last_failure, f->reason, sizeof(f->reason));
+	pthread_mutex_unlock(&f->d->lock);
+}
+
 struct chip *drv_chip(struct drv *d)
 {
 	return d->chip;

@@ -59,4 +59,8 @@ long drv_ioctl(struct drv_file *f, unsigned int cmd, uint64_t arg, struct uacces
 /* Why the file's last ioctl failed (firmware reason or driver check), or "". */
 const char *drv_file_reason(const struct drv_file *f);
 
+/* A transport failing an ioctl itself (one of its own limits): the reason is kept as the
+ * driver keeps its own, for SWSEV_CTL_LAST_ERROR. */
+void drv_file_set_reason(struct drv_file *f, const char *reason);
+
 #endif

@@ -295,6 +295,7 @@ static long do_get_id2(struct drv_req *r, struct sev_issue_cmd *in)
 {
 	struct sev_user_data_get_id2 u;
 	struct fwb_addr_len data = { 0 };
+	uint32_t ulen = 0;
 	uint8_t *id = NULL;
 	uint64_t pa;
 	int rc, error;
@@ -308,7 +309,7 @@ static long do_get_id2(struct drv_req *r, struct sev_issue_cmd *in)
 		if (u.length > (4u << 20) || !(id = kmem_alloc(r, u.length, &pa)))
 			return drv_fail(r, -ENOMEM, "GET_ID2 length %u cannot be allocated", u.length);
 		data.paddr = pa;
-		data.len = u.length;
+		data.len = ulen = u.length;
 		if ((rc = ua_want_write(r->ua, u.address, u.length)))
 			return rc;
 	}
@@ -322,7 +323,9 @@ static long do_get_id2(struct drv_req *r, struct sev_issue_cmd *in)
 	u.length = data.len;
 	if (ua_write(r->ua, in->data, &u, sizeof(u)))
 		return drv_fail(r, -EFAULT, "GET_ID2 struct not writable");
-	if (id && ua_write(r->ua, u.address, id, data.len))
+	/* The kernel copies data.len bytes out of a buffer of the user's length (an over-read
+	 * when the firmware asked for more); the emulator never writes past the user's buffer. */
+	if (id && ua_write(r->ua, u.address, id, min_u32(data.len, ulen)))
 		return drv_fail(r, -EFAULT, "GET_ID2 buffer not writable");
 	return rc;
 }

@@ -133,6 +133,15 @@ static void test_init_checks(void)
 	if (!c || !c->fresh_ok || !conf_to_state(c, FW_PLAT_UNINIT, NULL))
 		goto out;
 	CONF_OK(psp_info(c->p, &info, &e), &e);
+	/* The firmware (sev_mcmd_init_common) generates and saves a missing OCA/PEK/PDH
+	 * before it reserves the SEV-ES TMR, so an ES INIT with a bad TMR after
+	 * PLATFORM_RESET (as on a shared backend) does write NV.  One good INIT first puts
+	 * the keys in place; from then on every failed INIT must leave NV alone. */
+	{
+		struct fwb_init plain = { 0, 0, 0, 0 };
+		CU_ASSERT_STATUS(conf_fw(c, FW_CMD_INIT, &plain, sizeof(plain)), OK);
+		CU_ASSERT_STATUS(conf_fw(c, FW_CMD_SHUTDOWN, NULL, 0), OK);
+	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if ((bad[i].flags & 1) && !info.es)
 			continue;
