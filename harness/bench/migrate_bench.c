@@ -87,8 +87,8 @@ out:
 	return NULL;
 }
 
-/* Pages per second of both sides' cryptography run in parallel. */
-static double crypto_ceiling(size_t pages)
+/* Pages per second of both sides' cryptography run in parallel (one run). */
+static double ceiling_once(size_t pages)
 {
 	size_t nbuf = CEIL_BUF / PAGE;
 	uint8_t *smem = malloc(CEIL_BUF), *tmem = malloc(CEIL_BUF), *trans = malloc(CEIL_BUF),
@@ -138,6 +138,25 @@ out:
 	free(ttrans);
 	free(thdrs);
 	return rate;
+}
+
+/* The ceiling per page does not depend on the guest size (the buffers cycle), so a
+ * bounded number of pages measures it; the best of three runs keeps a momentary
+ * disturbance from lowering the bar the migration is held to. */
+static double crypto_ceiling(size_t pages)
+{
+	double best = 0;
+
+	if (pages > 65536)
+		pages = 65536;
+	for (int i = 0; i < 3; i++) {
+		double r = ceiling_once(pages);
+		if (r <= 0)
+			return 0;
+		if (r > best)
+			best = r;
+	}
+	return best;
 }
 
 /* ---- migrations --------------------------------------------------------------------- */
@@ -298,7 +317,7 @@ int bench_migrate(int argc, char **argv)
 	char tmpl[] = "/tmp/swsev-bench.XXXXXX", self[4096], dir[1100];
 	const char *state = NULL;
 	bool two = true;
-	double ceil, first_cost = 0;
+	double ceil, first_cost = 0, worst_in = 1e9, worst_two = 1e9;
 	ssize_t sl;
 	int opt, rc = 0;
 
@@ -332,14 +351,14 @@ int bench_migrate(int argc, char **argv)
 
 	printf("# migrate: private-page throughput of SEND->RECEIVE vs the crypto ceiling (2 threads)\n");
 	for (size_t i = 0; i < nsizes && rc == 0; i++) {
-		size_t size = sizes[i] << 20, pages = size / PAGE;
+		size_t size = sizes[i] << 20;
 		struct run r;
 
 		/* each size gets fresh platforms: a migrated guest leaves state behind */
 		snprintf(dir, sizeof(dir), "%s/%zu", state, sizes[i]);
 		if (mkdir(dir, 0700) && errno != EEXIST)
 			return fprintf(stderr, "bench migrate: mkdir %s: %s\n", dir, strerror(errno)), 1;
-		ceil = crypto_ceiling(pages);
+		ceil = crypto_ceiling(size / PAGE);
 		if (ceil <= 0)
 			return fprintf(stderr, "bench migrate: the crypto ceiling run failed\n"), 1;
 		printf("migrate %5zu MiB crypto ceiling:    %8.1f MiB/s  (%.2f us/page)\n", sizes[i],
@@ -352,6 +371,8 @@ int bench_migrate(int argc, char **argv)
 		       "ratio to crypto ceiling: %.2f\n",
 		       sizes[i], r.pages_per_s * PAGE / (1 << 20), 1e6 / r.pages_per_s, (unsigned long long)r.pages,
 		       r.pages_per_s / ceil);
+		if (r.pages_per_s / ceil < worst_in)
+			worst_in = r.pages_per_s / ceil;
 		printf("migrate %5zu MiB memory beyond the two guests: %.1f MiB; CPU busy: source %.0f%%, target %.0f%%\n",
 		       sizes[i], r.overhead_mib, 100 * r.busy_src, 100 * r.busy_dst);
 		if (!first_cost)
@@ -367,9 +388,16 @@ int bench_migrate(int argc, char **argv)
 			printf("migrate %5zu MiB two processes:     %8.1f MiB/s  (%.2f us/page)  "
 			       "ratio to crypto ceiling: %.2f\n",
 			       sizes[i], r.pages_per_s * PAGE / (1 << 20), 1e6 / r.pages_per_s, r.pages_per_s / ceil);
+			if (r.pages_per_s / ceil < worst_two)
+				worst_two = r.pages_per_s / ceil;
 		}
-		(void)pages;
 		fflush(stdout);
+	}
+	if (rc == 0) {
+		printf("migrate summary: lowest ratio to crypto ceiling: in-process %.2f", worst_in);
+		if (two)
+			printf(", two processes %.2f", worst_two);
+		printf(" (target >= 0.70)\n");
 	}
 	if (state == tmpl) {
 		char cmd[200];
