@@ -6,7 +6,8 @@
 #   scripts/check-cuse.sh [--quick] BUILD_DIR
 #
 # Where /dev/cuse exists and we are root the tests run here; otherwise inside a QEMU
-# guest (scripts/vm-test.sh).  BUILD_DIR must be visible there: not under /tmp or /run.
+# guest (scripts/vm-test.sh).  BUILD_DIR must be visible there: below the working
+# directory, or anywhere outside /tmp, /run and /var/tmp.
 # The CUSE round engine is also checked natively against a model of the kernel first,
 # so a host without QEMU still runs that part.
 #   --quick        skip the conformance suites and shorten the stress run

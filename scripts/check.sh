@@ -49,8 +49,8 @@ unit() { "$OA/tests/unit"; }
 conformance() { "$OA/tests/conformance"; }
 e2e() { sh harness/tests/e2e/run.sh "$OA"; }
 demo() { sh scripts/demo.sh "$OA"; }
-vectors_regen() { "$S" vectors check --dir vectors; }
-vectors_independent() { sh scripts/check-vectors.sh vectors; }
+vectors_regen() { "$S" vectors check -q; }
+vectors_independent() { sh scripts/check-vectors.sh -q vectors; }
 lab_dry_run() { sh scripts/lab-run.sh --dry-run --build "$OA"; }
 socket() { sh scripts/check-socket.sh ${quick:+--quick} "$OA"; }
 bench_smoke() { "$S" bench migrate --sizes 8 --no-two-process; }

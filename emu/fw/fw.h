@@ -201,4 +201,9 @@ EVP_PKEY *fw_cek_from_cuk(const uint8_t cuk[32]);
 /* Power cycle: volatile state lost (guests, ASIDs, platform state), NV kept. */
 void fw_power_cycle(struct fw *fw);
 
+/* Deterministic mode only (the rng is seeded): the PDH private scalar, big-endian, so
+ * that the conformance vectors can publish the ECDH secret of a seeded run.  -1 on a
+ * platform running on OS randomness or without a PDH (before the first INIT). */
+int fw_seeded_pdh_private(struct fw *fw, uint8_t d_be[48]);
+
 #endif

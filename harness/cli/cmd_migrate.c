@@ -34,14 +34,16 @@ static const char usage[] =
 	"                     local without backends uses two fresh platforms in a temp dir)\n"
 	"  --backend2 URI     local: the target platform\n"
 	"  --seed HEX         deterministic platforms (local: source HEX||01, target HEX||02)\n"
-	"                     and guest content\n"
+	"                     and guest content; the default dirty rate becomes 0, so the\n"
+	"                     whole stream is reproducible\n"
 	"  --kds-dir DIR      receive: cek.cert, ask.cert, ark.cert from AMD's KDS (real PSP)\n"
 	"the guest (the same on both sides, as QEMU's -m on source and target):\n"
 	"  --guest-mib N      guest RAM in MiB (default 16); or --guest-size SIZE (K/M/G)\n"
 	"  --vcpus N          an SEV-ES guest with N vCPUs (default 0: plain SEV)\n"
 	"  --policy HEX       guest policy (default 1: NODBG; ES adds 4)\n"
 	"  --shared FRAC      fraction of pages the guest shares with the host (default 0.05)\n"
-	"  --dirty-rate N     pages per second the running guest writes (default 2000; 0 idle)\n"
+	"  --dirty-rate N     pages per second the running guest writes (default 2000, with\n"
+	"                     --seed 0; 0: an idle guest)\n"
 	"the migration:\n"
 	"  --rounds N         at most N pre-copy rounds before stop-and-copy (default 8)\n"
 	"  --converge FRAC    stop pre-copy once at most FRAC of the pages are dirty (0.01)\n"
@@ -352,7 +354,7 @@ int cmd_migrate(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT }, { "no-verify", no_argument, NULL, O_NOVERIFY },
 		{ "progress", no_argument, NULL, O_PROGRESS }, { 0 },
 	};
-	struct opts o = { .size = 16u << 20, .shared = 0.05, .dirty_rate = 2000, .converge = -1,
+	struct opts o = { .size = 16u << 20, .shared = 0.05, .dirty_rate = -1, .converge = -1,
 			  .timeout = 600, .verify = true };
 	const char *mode;
 	uint64_t v;
@@ -440,6 +442,12 @@ int cmd_migrate(int argc, char **argv)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o.have_policy)
 		o.policy = 0x1;
+	/* The simulated vCPU writes by the clock, so only an idle guest gives a stream that
+	 * a seed reproduces byte for byte. */
+	if (o.dirty_rate < 0)
+		o.dirty_rate = o.seed ? 0 : 2000;
+	else if (o.seed && o.dirty_rate > 0)
+		cli_info("note: with --dirty-rate the guest's writes follow the clock; the stream is not reproducible");
 	if (o.vcpus)
 		o.policy |= 0x4; /* SEV-ES guests need policy.ES */
 	if (strcmp(mode, "local") == 0) {
