@@ -45,6 +45,10 @@ static int opt(void *ctx, const char *k, const char *v)
 		size_t n;
 		if (strncmp(v, "0x", 2) == 0)
 			v += 2;
+		/* a later seed= replaces an earlier one (a URI plus --seed) */
+		if (o->seed)
+			secure_free(o->seed, o->co.seed_len);
+		o->seed = NULL;
 		if (hex_decode_alloc(v, &o->seed, &n) != 0 || !n)
 			goto bad;
 		o->co.seed = o->seed;

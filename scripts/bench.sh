@@ -14,7 +14,9 @@ O=${1:-build}
 case "$O" in /*) ;; *) O=$(pwd)/$O ;; esac
 S="$O/bin/swsev"
 T=$(mktemp -d "${TMPDIR:-/tmp}/swsev-bench.XXXXXX")
-trap 'rm -rf "$T"' EXIT INT TERM
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 rc=0
 
 echo "== migration (swsev bench migrate)"

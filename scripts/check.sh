@@ -9,8 +9,15 @@
 # the VM stages run (the VM sees the host's / read-only, except /tmp).
 set -u
 quick=
-[ "${1:-}" = --quick ] && { quick=1; shift; }
-O=${1:-build}
+O=
+for a in "$@"; do
+	case "$a" in
+	--quick) quick=1 ;;
+	-*) echo "usage: scripts/check.sh [--quick] [BUILD_DIR]" >&2; exit 2 ;;
+	*) O=$a ;;
+	esac
+done
+O=${O:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 case "$O" in /*) OA=$O ;; *) OA=$top/$O ;; esac
@@ -18,7 +25,7 @@ S="$OA/bin/swsev"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 passed=0 failed=0 failures=
-log_dir=$(mktemp -d "${TMPDIR:-/tmp}/swsev-check.XXXXXX")
+log_dir=$(mktemp -d "${TMPDIR:-/tmp}/swsev-check.XXXXXX") || { echo "check: cannot create a log directory" >&2; exit 1; }
 
 now() { date +%s; }
 # stage NAME CMD...: runs CMD with its output in a log, shown in full on failure.

@@ -16,7 +16,10 @@ S="$O/bin/swsev"
 [ -x "$S" ] || { echo "demo: $S is not built (run make)" >&2; exit 1; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/swsev-demo.XXXXXX")
-trap 'rm -rf "$T"' EXIT INT TERM
+rpid=
+trap '[ -z "$rpid" ] || kill "$rpid" 2>/dev/null; rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 cd "$T"
 ROOT=$T/amd-root # the emulated AMD root signing both platforms' CEKs
 SRC="emu:$T/source?root=$ROOT"
@@ -59,13 +62,14 @@ rpid=$!
 i=0
 while ! grep -q '^listening=' recv.out 2>/dev/null; do
 	i=$((i + 1))
-	[ $i -lt 300 ] || { echo "demo: the receiver did not start" >&2; exit 1; }
+	kill -0 "$rpid" 2>/dev/null && [ $i -lt 300 ] || { echo "demo: the receiver did not start" >&2; exit 1; }
 	sleep 0.1
 done
 addr=$(sed -n 's/^listening=//p' recv.out)
 echo "receiver: listening on $addr"
 run "$S" migrate send --backend "$SRC" --to "$addr" --guest-mib 32 --vcpus 2 --dirty-rate 2000 >send.out
 wait $rpid
+rpid=
 sed 's/^/source: /' send.out
 sed 's/^/target: /' recv.out
 src=$(sed -n 's/^guest_digest=//p' send.out)

@@ -62,9 +62,10 @@ static void *ceil_run(void *arg)
 	memcpy(tk.tik, tik, 16);
 	pk = sev_pkt_ctx_new(&tk);
 	c->rc = -1;
+	/* every party reaches the barrier, whatever failed, or the others wait forever */
+	pthread_barrier_wait(c->start);
 	if (!m || !pk || !r)
 		goto out;
-	pthread_barrier_wait(c->start);
 	for (size_t i = 0; i < c->pages; i++) {
 		size_t k = i % nbuf;
 		uint8_t *pg = c->mem + k * PAGE, *hdr = c->hdrs + k * SEV_PKT_HDR_LEN, *t = c->trans + k * PAGE;
@@ -120,8 +121,11 @@ static double ceiling_once(size_t pages)
 	s.pages = pages;
 	pthread_barrier_init(&bar, NULL, 3);
 	s.start = t.start = &bar;
-	if (pthread_create(&a, NULL, ceil_run, &s) || pthread_create(&b, NULL, ceil_run, &t))
-		goto out;
+	if (pthread_create(&a, NULL, ceil_run, &s) || pthread_create(&b, NULL, ceil_run, &t)) {
+		/* a thread already created waits on the barrier for good: nothing to unwind */
+		fprintf(stderr, "bench migrate: cannot start the ceiling's threads\n");
+		exit(1);
+	}
 	pthread_barrier_wait(&bar);
 	t0 = bench_now_ns();
 	pthread_join(a, NULL);
@@ -255,12 +259,15 @@ static int two_process(const char *self, const char *dir, size_t size, struct ru
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	if (open_fresh(dir, "src2", &a) || mig_vm_launch(a, &v, size, 0x1, 0, 0, 0, &err)) {
-		if (a)
-			fprintf(stderr, "bench: source launch failed: %s\n", err.msg);
+		if (a) {
+			char m[800];
+			mig_error_format(&err, m, sizeof(m));
+			fprintf(stderr, "bench: source launch failed: %s\n", m);
+		}
 		goto out;
 	}
 	have_vm = true;
-	fd = mig_net_connect(addr, 60000, msg, sizeof(msg));
+	fd = mig_net_connect(addr, 60000, 120000, msg, sizeof(msg));
 	if (fd < 0) {
 		fprintf(stderr, "bench: %s\n", msg);
 		goto out;
@@ -356,11 +363,17 @@ int bench_migrate(int argc, char **argv)
 
 		/* each size gets fresh platforms: a migrated guest leaves state behind */
 		snprintf(dir, sizeof(dir), "%s/%zu", state, sizes[i]);
-		if (mkdir(dir, 0700) && errno != EEXIST)
-			return fprintf(stderr, "bench migrate: mkdir %s: %s\n", dir, strerror(errno)), 1;
+		if (mkdir(dir, 0700) && errno != EEXIST) {
+			fprintf(stderr, "bench migrate: mkdir %s: %s\n", dir, strerror(errno));
+			rc = 1;
+			break;
+		}
 		ceil = crypto_ceiling(size / PAGE);
-		if (ceil <= 0)
-			return fprintf(stderr, "bench migrate: the crypto ceiling run failed\n"), 1;
+		if (ceil <= 0) {
+			fprintf(stderr, "bench migrate: the crypto ceiling run failed\n");
+			rc = 1;
+			break;
+		}
 		printf("migrate %5zu MiB crypto ceiling:    %8.1f MiB/s  (%.2f us/page)\n", sizes[i],
 		       ceil * PAGE / (1 << 20), 1e6 / ceil);
 		if (in_process(dir, size, &r)) {

@@ -135,6 +135,14 @@ int cli_mkdir_p(const char *path, unsigned mode)
 	return 0;
 }
 
+/* Decimal, or hex with 0x: a leading zero is not octal ("010" is ten). */
+static unsigned long long parse_num(const char *s, char **end)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return strtoull(s, end, 16);
+	return strtoull(s, end, 10);
+}
+
 int cli_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
@@ -143,8 +151,8 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	if (!s || !*s || *s == '-')
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
+	v = parse_num(s, &end);
+	if (errno || *end || end == s)
 		return -1;
 	*out = v;
 	return 0;
@@ -169,8 +177,8 @@ int cli_parse_size(const char *s, uint64_t *out)
 	if (!s || !*s || *s == '-')
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno)
+	v = parse_num(s, &end);
+	if (errno || end == s)
 		return -1;
 	switch (*end) {
 	case 'k': case 'K': mul = 1ull << 10; end++; break;

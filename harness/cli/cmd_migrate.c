@@ -33,7 +33,7 @@ static const char usage[] =
 	"  --backend URI      the platform (local: the source; default $SWSEV_BACKEND, else emu:;\n"
 	"                     local without backends uses two fresh platforms in a temp dir)\n"
 	"  --backend2 URI     local: the target platform\n"
-	"  --seed HEX         deterministic platforms (local: source HEX||01, target HEX||02)\n"
+	"  --seed HEX         deterministic platforms (the source HEX||01, the target HEX||02)\n"
 	"                     and guest content; the default dirty rate becomes 0, so the\n"
 	"                     whole stream is reproducible\n"
 	"  --kds-dir DIR      receive: cek.cert, ask.cert, ark.cert from AMD's KDS (real PSP)\n"
@@ -167,6 +167,8 @@ static int run_local(const struct opts *o)
 	if ((rc = cli_open_backend(u1, s1, &src)) || (rc = cli_open_backend(u2, s2, &dst)))
 		goto out;
 	rc = 1;
+	if (o->dirty_rate > 0 && !(psp_caps(src) & PSP_CAP_GUEST_VIEW))
+		cli_warn("%s has no guest view to play the guest's vCPU: migrating an idle guest", u1);
 	mig_local_opts_default(&lo);
 	lo.size = o->size;
 	lo.policy = o->policy;
@@ -205,6 +207,7 @@ out:
 
 static int run_receive(const struct opts *o)
 {
+	char *seed = seeded(o->seed, "02"); /* as local's target: one seed, two identities */
 	struct psp *p = NULL;
 	struct mig_vm d;
 	struct mig_certs certs;
@@ -216,8 +219,11 @@ static int run_receive(const struct opts *o)
 	int lfd = -1, fd = -1, rc = 1;
 	bool have_vm = false;
 
-	if ((rc = cli_open_backend(o->backend, o->seed, &p)))
+	if ((rc = cli_open_backend(o->backend, seed, &p))) {
+		free(seed);
 		return rc;
+	}
+	free(seed);
 	rc = 1;
 	if (mig_local_certs(p, o->kds_dir, &certs, &err) || mig_vm_target(p, &d, o->size, o->vcpus, &err)) {
 		mig_fail("", &err);
@@ -231,7 +237,7 @@ static int run_receive(const struct opts *o)
 	}
 	printf("listening=%s\n", bound);
 	fflush(stdout);
-	fd = mig_net_accept(lfd, (int)o->timeout * 1000, msg, sizeof(msg));
+	fd = mig_net_accept(lfd, (int)o->timeout * 1000, (int)o->timeout * 1000, msg, sizeof(msg));
 	if (fd < 0) {
 		cli_error("%s", msg);
 		goto out;
@@ -267,6 +273,7 @@ out:
 
 static int run_send(const struct opts *o)
 {
+	char *seed = seeded(o->seed, "01"); /* as local's source */
 	struct psp *p = NULL;
 	struct mig_vm s;
 	struct mig_send_opts so;
@@ -278,21 +285,24 @@ static int run_send(const struct opts *o)
 	int fd = -1, rc = 1;
 	bool have_vm = false;
 
-	if ((rc = cli_open_backend(o->backend, o->seed, &p)))
+	if ((rc = cli_open_backend(o->backend, seed, &p))) {
+		free(seed);
 		return rc;
+	}
+	free(seed);
 	rc = 1;
 	if (mig_vm_launch(p, &s, o->size, o->policy, o->vcpus, o->shared, seed64(o->seed), &err)) {
 		mig_fail("", &err);
 		goto out;
 	}
 	have_vm = true;
-	fd = mig_net_connect(o->addr, (int)o->timeout * 1000, msg, sizeof(msg));
+	fd = mig_net_connect(o->addr, (int)o->timeout * 1000, (int)o->timeout * 1000, msg, sizeof(msg));
 	if (fd < 0) {
 		cli_error("%s", msg);
 		goto out;
 	}
-	if (o->dirty_rate > 0)
-		sim = mig_guestsim_start(&s, o->dirty_rate, seed64(o->seed) ^ 0x5bd1e995);
+	if (o->dirty_rate > 0 && !(sim = mig_guestsim_start(&s, o->dirty_rate, seed64(o->seed) ^ 0x5bd1e995)))
+		cli_warn("this backend has no guest view to play the guest's vCPU: migrating an idle guest");
 	send_defaults(o, &so);
 	so.two_way = true;
 	so.sim = sim;
@@ -300,7 +310,10 @@ static int run_send(const struct opts *o)
 	st.guest_writes = mig_guestsim_stop(sim);
 	if (rc) {
 		rc = mig_fail("", &err);
-		cli_info("the guest keeps running on the source (SEND_CANCEL)");
+		if (err.source_gone)
+			cli_info("SEND_FINISH was done: the guest no longer runs on the source; the target holds all of it");
+		else
+			cli_info("the guest keeps running on the source (SEND_CANCEL)");
 		goto out;
 	}
 	printf("result=ok\nguest_bytes=%llu\n", (unsigned long long)o->size);
@@ -458,6 +471,11 @@ int cmd_migrate(int argc, char **argv)
 	}
 	if (strcmp(mode, "send") == 0 ? !o.to || o.listen : !o.listen || o.to)
 		return cli_usage_error("%s needs %s ADDR", mode, strcmp(mode, "send") ? "--listen" : "--to");
+	{
+		char msg[300];
+		if (mig_net_check(o.addr, msg, sizeof(msg)))
+			return cli_usage_error("%s", msg);
+	}
 	if (o.backend2)
 		return cli_usage_error("--backend2 is for local; each process names its own --backend");
 	if (strcmp(mode, "receive") == 0) {

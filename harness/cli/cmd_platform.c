@@ -246,7 +246,7 @@ int cmd_platform(int argc, char **argv)
 		{ "ro", no_argument, NULL, O_RO }, { 0 },
 	};
 	const char *backend = NULL, *seed = NULL;
-	char uri[1024];
+	char *uri = NULL;
 	bool ro = false;
 	struct ctx c;
 	size_t i;
@@ -274,10 +274,13 @@ int cmd_platform(int argc, char **argv)
 		const char *b = backend ? backend : getenv("SWSEV_BACKEND");
 		if (!b || !*b)
 			b = "emu:";
-		snprintf(uri, sizeof(uri), "%s%cro=1", b, strchr(b, '?') ? '&' : '?');
+		if (asprintf(&uri, "%s%cro=1", b, strchr(b, '?') ? '&' : '?') < 0)
+			return cli_error("out of memory");
 		backend = uri;
 	}
-	if ((rc = cli_open_backend(backend, seed, &c.p)))
+	rc = cli_open_backend(backend, seed, &c.p);
+	free(uri);
+	if (rc)
 		return rc;
 	c.argc = argc - optind;
 	c.argv = argv + optind;

@@ -636,6 +636,42 @@ out:
 	conf_close(b);
 }
 
+/* A stream that lacks a page (a broken or hostile source): the target refuses at END,
+ * naming the page, and its guest never reaches RUNNING. */
+static void test_incomplete_stream_refused(void)
+{
+	struct conf *a = conf_open("mig-hole", NULL, 1), *b = conf_open("mig-hole-b", NULL, 2);
+	struct mig_vm s, d;
+	struct mig_certs t;
+	struct mig_send_opts so;
+	struct mig_recv_opts ro = { false, NULL, 0 };
+	struct mig_stats st, rs;
+	struct mig_error err;
+	int fd;
+
+	if (!a || !b || !a->fresh_ok || !b->fresh_ok || !conf_need(a, PSP_CAP_GUEST) || !conf_need(b, PSP_CAP_GUEST))
+		goto out;
+	CU_ASSERT_EQUAL_FATAL(mig_local_certs(b->p, getenv("SWSEV_KDS_DIR2"), &t, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(mig_vm_launch(a->p, &s, 16 * PAGE, 0, 0, 0, 5, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(mig_vm_target(b->p, &d, 16 * PAGE, 0, &err), 0);
+	fd = stream_file();
+	mig_send_opts_default(&so);
+	so.target = &t;
+	so.skip_page = 5;
+	CU_ASSERT_EQUAL(mig_send(&s, fd, -1, &so, &st, &err), 0);
+	lseek(fd, 0, SEEK_SET);
+	CU_ASSERT_NOT_EQUAL(mig_receive(&d, fd, -1, &ro, &rs, &err), 0);
+	CU_ASSERT_STRING_EQUAL(err.step, "END");
+	CU_ASSERT_EQUAL(err.page, 5);
+	CU_ASSERT_EQUAL(state_of(d.vm), FW_GUEST_RUPDATE);
+	close(fd);
+	mig_vm_free(&d);
+	mig_vm_free(&s);
+out:
+	conf_close(a);
+	conf_close(b);
+}
+
 static void live(const char *tag, size_t pages, double shared, double rate, unsigned vcpus, uint32_t policy)
 {
 	struct conf *a = conf_open(tag, NULL, 1), *b;
@@ -715,6 +751,7 @@ TEST_SUITE(migrate, NULL, NULL,
 	   TEST(test_send_update_lengths),
 	   TEST(test_cancel_then_migrate),
 	   TEST(test_failed_migration_leaves_source_running),
+	   TEST(test_incomplete_stream_refused),
 	   TEST(test_live_idle_guest),
 	   TEST(test_live_dirtying_guest),
 	   TEST(test_live_with_shared_pages),

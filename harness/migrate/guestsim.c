@@ -76,8 +76,12 @@ static void *run(void *arg)
 		memcpy(page, &x, sizeof(x));
 		if (v->shared[pg])
 			memcpy(v->mem + pg * MIG_PAGE, page, MIG_PAGE);
-		else if (psp_guest_write(v->vm, 0, v->mem + pg * MIG_PAGE, page, MIG_PAGE, &e) != 0)
-			continue; /* the guest cannot write after SEND_FINISH; nothing to log */
+		else if (psp_guest_write(v->vm, 0, v->mem + pg * MIG_PAGE, page, MIG_PAGE, &e) != 0) {
+			/* not expected while the guest runs (it is paused before SEND_FINISH);
+			 * count the write as due so a failing backend costs no busy loop */
+			done++;
+			continue;
+		}
 		mark_dirty(v, pg);
 		atomic_fetch_add(&s->writes, 1);
 		done++;
@@ -89,7 +93,9 @@ struct mig_guestsim *mig_guestsim_start(struct mig_vm *v, double pages_per_sec, 
 {
 	struct mig_guestsim *s;
 
-	if (pages_per_sec <= 0 || !v->npages)
+	/* The vCPU writes private pages through the guest's own key: the emulator's guest
+	 * view.  Without it (a real PSP) there is no guest to simulate. */
+	if (pages_per_sec <= 0 || !v->npages || !(psp_caps(v->p) & PSP_CAP_GUEST_VIEW))
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -116,6 +122,16 @@ void mig_guestsim_pause(struct mig_guestsim *s)
 	/* the stop-and-copy round may only start once no write is in flight */
 	while (!s->idle)
 		pthread_cond_wait(&s->cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void mig_guestsim_resume(struct mig_guestsim *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	atomic_store(&s->paused, 0);
+	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 }
 

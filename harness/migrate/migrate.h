@@ -24,7 +24,8 @@ struct mig_error {
 	char step[48];     /* "SEND_UPDATE_DATA", "stream", "verify", … */
 	int64_t page;      /* guest page number, -1 when none */
 	struct psp_err perr;
-	char msg[256];
+	char msg[640];
+	bool source_gone;  /* the failure came after SEND_FINISH: the source guest is SENT */
 };
 /* "SEND_UPDATE_DATA, page 17: firmware status BAD_MEASUREMENT (0x0b): …" */
 void mig_error_format(const struct mig_error *e, char *buf, size_t len);
@@ -62,10 +63,12 @@ int mig_verify(struct mig_vm *src, struct mig_vm *dst, struct mig_error *err);
 
 /* The simulated guest: writes random data to random pages at a steady rate (pages/s),
  * private pages through the guest's own view, shared pages directly, and marks them in
- * the dirty log. */
+ * the dirty log.  NULL when the rate is 0 or the backend has no guest view
+ * (PSP_CAP_GUEST_VIEW: only the emulator can play the guest). */
 struct mig_guestsim;
 struct mig_guestsim *mig_guestsim_start(struct mig_vm *v, double pages_per_sec, uint64_t seed);
 void mig_guestsim_pause(struct mig_guestsim *s); /* the vCPUs stop (stop-and-copy) */
+void mig_guestsim_resume(struct mig_guestsim *s); /* a failed migration: they run on */
 uint64_t mig_guestsim_stop(struct mig_guestsim *s);  /* returns the pages written */
 
 /* What the source needs from the target: its PDH, PEK||OCA||CEK (the CEK signed by the
@@ -99,6 +102,7 @@ struct mig_send_opts {
 	const struct mig_certs *target; /* when not two_way */
 	struct mig_guestsim *sim;   /* the running guest, or NULL */
 	int fail_after_pages;       /* tests: abort (SEND_CANCEL) after this many pages, -1 never */
+	int64_t skip_page;          /* tests: leave this page out of the stream, -1 none */
 	size_t chunk;               /* stream bytes per write (0: 1 MiB; at least 16 KiB) */
 };
 void mig_send_opts_default(struct mig_send_opts *o);
@@ -110,7 +114,8 @@ struct mig_recv_opts {
 };
 
 /* The source side: returns 0 when the guest now runs on the target (source guest
- * SENT), -1 with err otherwise (source guest RUNNING again). */
+ * SENT), -1 with err otherwise: the source guest RUNNING again, unless
+ * err->source_gone (the link failed after SEND_FINISH). */
 int mig_send(struct mig_vm *src, int fd_out, int fd_in, const struct mig_send_opts *o, struct mig_stats *st,
 	     struct mig_error *err);
 /* The target side: dst from mig_vm_target; 0 when the guest runs here (RUNNING). */

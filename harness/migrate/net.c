@@ -6,10 +6,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,9 +73,18 @@ static int parse(const char *s, struct addr *a, char *msg, size_t msglen)
 	return 0;
 }
 
-static void tune(int fd, int family)
+static void tune(int fd, int family, int io_timeout_ms)
 {
 	int one = 1, buf = 4 << 20;
+	struct timeval tv = { io_timeout_ms / 1000, (io_timeout_ms % 1000) * 1000 };
+
+	/* A peer that goes silent mid-migration fails the read or write (ETIMEDOUT)
+	 * instead of hanging this side forever; keepalive notices a vanished host. */
+	if (io_timeout_ms > 0) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 
 	/* big socket buffers let the two sides run in parallel instead of lock-step */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
@@ -93,10 +105,29 @@ int mig_net_listen(const char *addr, char *bound, size_t boundlen, char *msg, si
 		snprintf(msg, msglen, "%s: socket: %s", addr, strerror(errno));
 		return -1;
 	}
-	if (a.family == AF_UNIX)
-		unlink(((struct sockaddr_un *)&a.sa)->sun_path); /* a stale socket of an earlier run */
-	else
+	if (a.family == AF_UNIX) {
+		const char *path = ((struct sockaddr_un *)&a.sa)->sun_path;
+		struct stat st;
+		/* Only a stale socket of an earlier run is replaced: never another kind of
+		 * file, never a socket someone still listens on. */
+		if (lstat(path, &st) == 0) {
+			int probe = S_ISSOCK(st.st_mode) ? socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
+			bool stale = probe >= 0 && connect(probe, (struct sockaddr *)&a.sa, a.len) != 0 &&
+				     errno == ECONNREFUSED;
+			if (probe >= 0)
+				close(probe);
+			if (!stale) {
+				snprintf(msg, msglen, "%s: %s", addr,
+					 S_ISSOCK(st.st_mode) ? "another receiver listens there" :
+								"exists and is not a socket; not replacing it");
+				close(fd);
+				return -1;
+			}
+			unlink(path);
+		}
+	} else {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	}
 	if (bind(fd, (struct sockaddr *)&a.sa, a.len) != 0 || listen(fd, 1) != 0) {
 		snprintf(msg, msglen, "%s: cannot listen: %s", addr, strerror(errno));
 		close(fd);
@@ -115,7 +146,14 @@ int mig_net_listen(const char *addr, char *bound, size_t boundlen, char *msg, si
 	return fd;
 }
 
-int mig_net_accept(int lfd, int timeout_ms, char *msg, size_t msglen)
+int mig_net_check(const char *addr, char *msg, size_t msglen)
+{
+	struct addr a;
+
+	return parse(addr, &a, msg, msglen);
+}
+
+int mig_net_accept(int lfd, int timeout_ms, int io_timeout_ms, char *msg, size_t msglen)
 {
 	struct pollfd p = { .fd = lfd, .events = POLLIN };
 	struct sockaddr_storage ss;
@@ -134,11 +172,11 @@ int mig_net_accept(int lfd, int timeout_ms, char *msg, size_t msglen)
 		snprintf(msg, msglen, "accept: %s", strerror(errno));
 		return -1;
 	}
-	tune(fd, ss.ss_family);
+	tune(fd, ss.ss_family, io_timeout_ms);
 	return fd;
 }
 
-int mig_net_connect(const char *addr, int timeout_ms, char *msg, size_t msglen)
+int mig_net_connect(const char *addr, int timeout_ms, int io_timeout_ms, char *msg, size_t msglen)
 {
 	struct timespec t0, now, nap = { 0, 20 * 1000000 };
 	struct addr a;
@@ -153,7 +191,7 @@ int mig_net_connect(const char *addr, int timeout_ms, char *msg, size_t msglen)
 			snprintf(msg, msglen, "%s: socket: %s", addr, strerror(errno));
 			return -1;
 		}
-		tune(fd, a.family);
+		tune(fd, a.family, io_timeout_ms);
 		if (connect(fd, (struct sockaddr *)&a.sa, a.len) == 0)
 			return fd;
 		e = errno;

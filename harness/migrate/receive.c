@@ -3,6 +3,7 @@
  * READY, and RECEIVE_FINISH once the source has finished. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,24 @@ struct receiver {
 	uint8_t hdr[PSP_HDR_LEN];
 	uint8_t trans[MIG_PAGE];
 	uint32_t policy;
+	/* what has arrived: a guest may resume only once every page and VMSA has */
+	uint64_t *got;
+	uint64_t records;
+	uint64_t vmsa_got[4];
 };
+
+static void mark(uint64_t *bits, size_t i)
+{
+	bits[i / 64] |= 1ull << (i % 64);
+}
+
+static bool marked(const uint64_t *bits, size_t i)
+{
+	return bits[i / 64] >> (i % 64) & 1;
+}
+
+/* The peer's ABORT (type already read), its SEV status kept with its reason. */
+static int peer_abort(struct receiver *r, const char *when);
 
 /* This thread's CPU time: with total_ns it shows how busy a side was. */
 static uint64_t cpu_ns(void)
@@ -63,6 +81,23 @@ static int stream_fail(struct receiver *r, const char *what)
 		    r->in.err == EPROTO ? "malformed record" : strerror(r->in.err));
 }
 
+static int peer_abort(struct receiver *r, const char *when)
+{
+	char msg[MIG_ABORT_MAX + 1];
+	struct psp_err pe;
+	uint32_t fw = 0;
+
+	memset(&pe, 0, sizeof(pe));
+	if (mig_get_abort(&r->in, &fw, msg))
+		snprintf(msg, sizeof(msg), "(its reason was cut off)");
+	if (fw) {
+		pe.err = EIO;
+		pe.fw = fw;
+		pe.fw_set = true;
+	}
+	return fail(r, "source", -1, fw ? &pe : NULL, "the source gave up %s: %s", when, msg);
+}
+
 static int recv_start(struct receiver *r, uint32_t share)
 {
 	uint8_t pdh[PSP_CERT_LEN], session[PSP_SESSION_LEN];
@@ -73,7 +108,7 @@ static int recv_start(struct receiver *r, uint32_t share)
 	if (mig_get_be32(&r->in, &type))
 		return stream_fail(r, "waiting for START");
 	if (type == MIG_REC_ABORT)
-		return fail(r, "source", -1, NULL, "the source gave up before START");
+		return peer_abort(r, "before START");
 	if (type != MIG_REC_START || mig_get_be32(&r->in, &ver) || ver != MIG_STREAM_VERSION)
 		return fail(r, "stream", -1, NULL, "expected START version %u", MIG_STREAM_VERSION);
 	if (mig_get_be32(&r->in, &r->policy) || mig_get_blob(&r->in, pdh, sizeof(pdh), &n) || n != sizeof(pdh) ||
@@ -107,6 +142,8 @@ static int recv_page(struct receiver *r, bool shared)
 		if (mig_get_blob(&r->in, r->v->mem + gpa, MIG_PAGE, &tl) || tl != MIG_PAGE)
 			return stream_fail(r, "reading a shared page");
 		r->v->shared[pg] = 1;
+		mark(r->got, pg);
+		r->records++;
 		return 0;
 	}
 	if (mig_get_blob(&r->in, r->hdr, sizeof(r->hdr), &hl) || mig_get_blob(&r->in, r->trans, sizeof(r->trans), &tl))
@@ -114,6 +151,8 @@ static int recv_page(struct receiver *r, bool shared)
 	if (psp_receive_update_data(r->v->vm, r->hdr, r->trans, r->v->mem + gpa, tl, &e) != 0)
 		return fail(r, "RECEIVE_UPDATE_DATA", (int64_t)pg, &e, "%s", "");
 	r->v->shared[pg] = 0;
+	mark(r->got, pg);
+	r->records++;
 	return 0;
 }
 
@@ -137,11 +176,14 @@ static int recv_vmsa(struct receiver *r)
 	t.trans_len = tl;
 	if (psp_fw_cmd(r->v->p, FW_CMD_RECEIVE_UPDATE_VMSA, &t, sizeof(t), &st, &e) != 0 || st != SEV_STATUS_SUCCESS)
 		return fail(r, "RECEIVE_UPDATE_VMSA", vcpu, &e, "vCPU %u", vcpu);
+	mark(r->vmsa_got, vcpu);
 	return 0;
 }
 
 static int recv_regions(struct receiver *r)
 {
+	uint64_t prev = 0;
+
 	for (;;) {
 		uint32_t tag;
 		uint64_t a, b;
@@ -151,32 +193,45 @@ static int recv_regions(struct receiver *r)
 			return 0;
 		if (tag != MIG_REGION_CONT || mig_get_be64(&r->in, &a) || mig_get_be64(&r->in, &b))
 			return fail(r, "stream", -1, NULL, "malformed shared-regions list");
-		if (a > b || b > r->v->npages)
-			return fail(r, "stream", -1, NULL, "shared region %llu..%llu outside the guest", (unsigned long long)a,
-				    (unsigned long long)b);
+		/* ascending and disjoint, so a hostile list costs at most one pass */
+		if (a > b || b > r->v->npages || a < prev)
+			return fail(r, "stream", -1, NULL, "shared region %llu..%llu outside the guest or out of order",
+				    (unsigned long long)a, (unsigned long long)b);
+		prev = b;
 		/* The list is the authority on which pages the guest shares. */
 		for (uint64_t pg = a; pg < b; pg++)
 			r->v->shared[pg] = 1;
 	}
 }
 
+/* END: the source counted its page records; every page and VMSA must be here. */
+static int check_complete(struct receiver *r, uint64_t total)
+{
+	if (total != r->records)
+		return fail(r, "END", -1, NULL, "the source sent %llu page records, %llu arrived",
+			    (unsigned long long)total, (unsigned long long)r->records);
+	for (size_t pg = 0; pg < r->v->npages; pg++)
+		if (!marked(r->got, pg))
+			return fail(r, "END", (int64_t)pg, NULL, "this page never arrived; the guest cannot resume");
+	for (unsigned i = 0; i < r->v->nvcpus; i++)
+		if (!marked(r->vmsa_got, i))
+			return fail(r, "END", -1, NULL, "vCPU %u's VMSA never arrived", i);
+	return 0;
+}
+
 static void send_reply(struct receiver *r, bool ok)
 {
-	char msg[400];
-	uint32_t n;
+	char msg[MIG_ABORT_MAX + 1];
 
 	if (ok) {
 		mig_put_be32(&r->out, MIG_REC_READY);
 		mig_put_be32(&r->out, 0);
-	} else {
-		mig_error_format(r->err, msg, sizeof(msg));
-		n = (uint32_t)strlen(msg);
-		mig_put_be32(&r->out, MIG_REC_ABORT);
-		mig_put_be32(&r->out, r->err->perr.fw_set ? r->err->perr.fw : 0);
-		mig_put_be32(&r->out, n);
-		mig_put(&r->out, msg, n);
+		mig_flush(&r->out);
+		return;
 	}
-	mig_flush(&r->out);
+	mig_error_format(r->err, msg, sizeof(msg));
+	r->out.err = 0;
+	mig_put_abort(&r->out, r->err->perr.fw_set ? r->err->perr.fw : 0, msg);
 }
 
 int mig_receive(struct mig_vm *dst, int fd_in, int fd_out, const struct mig_recv_opts *o, struct mig_stats *st,
@@ -189,11 +244,17 @@ int mig_receive(struct mig_vm *dst, int fd_in, int fd_out, const struct mig_recv
 	int rc = -1;
 
 	memset(st, 0, sizeof(*st));
-	if (!r)
+	memset(err, 0, sizeof(*err));
+	if (!r) {
+		snprintf(err->step, sizeof(err->step), "allocate");
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		err->page = -1;
 		return -1;
+	}
 	r->v = dst;
 	r->err = err;
-	if (mig_io_init(&r->in, fd_in, IO_BUF) || (o->two_way && mig_io_init(&r->out, fd_out, 64 << 10))) {
+	r->got = calloc((dst->npages + 63) / 64, sizeof(uint64_t));
+	if (!r->got || mig_io_init(&r->in, fd_in, IO_BUF) || (o->two_way && mig_io_init(&r->out, fd_out, 64 << 10))) {
 		fail(r, "allocate", -1, NULL, "out of memory");
 		goto out;
 	}
@@ -256,15 +317,12 @@ int mig_receive(struct mig_vm *dst, int fd_in, int fd_out, const struct mig_recv
 				stream_fail(r, "reading END");
 				goto out;
 			}
+			if (check_complete(r, total))
+				goto out;
 			break;
-		case MIG_REC_ABORT: {
-			char msg[256] = "";
-			uint32_t fw = 0, len = 0;
-			mig_get_be32(&r->in, &fw);
-			mig_get_blob(&r->in, msg, sizeof(msg) - 1, &len);
-			fail(r, "source", -1, NULL, "the source gave up: %s", msg);
+		case MIG_REC_ABORT:
+			peer_abort(r, "during the transfer");
 			goto out;
-		}
 		default:
 			fail(r, "stream", -1, NULL, "unexpected record %s (0x%x)", mig_rec_name(type), type);
 			goto out;
@@ -278,6 +336,8 @@ int mig_receive(struct mig_vm *dst, int fd_in, int fd_out, const struct mig_recv
 		if (mig_get_be32(&r->in, &type) || type != MIG_REC_FINISHED) {
 			if (r->in.err)
 				stream_fail(r, "waiting for FINISHED");
+			else if (type == MIG_REC_ABORT)
+				peer_abort(r, "before SEND_FINISH");
 			else
 				fail(r, "source", -1, NULL, "the source did not finish (%s)", mig_rec_name(type));
 			goto out;
@@ -296,6 +356,7 @@ out:
 	st->cpu_ns = cpu_ns() - c0;
 	mig_io_free(&r->in);
 	mig_io_free(&r->out);
+	free(r->got);
 	free(r);
 	return rc;
 }

@@ -2,7 +2,6 @@
  * a stop-and-copy round, the VMSAs and the shared-regions list, then SEND_FINISH once
  * the target has everything — or SEND_CANCEL, and the guest runs on here. */
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +49,7 @@ void mig_send_opts_default(struct mig_send_opts *o)
 	o->max_rounds = 8;
 	o->converge = 0.01;
 	o->fail_after_pages = -1;
+	o->skip_page = -1;
 }
 
 static int fail(struct sender *s, const char *step, int64_t page, const struct psp_err *pe, const char *fmt, ...)
@@ -69,15 +69,31 @@ static int fail(struct sender *s, const char *step, int64_t page, const struct p
 	return -1;
 }
 
+/* The target's ABORT (type already read): its reason and SEV status become ours. */
+static int target_abort(struct sender *s)
+{
+	char msg[MIG_ABORT_MAX + 1];
+	struct psp_err pe;
+	uint32_t fw = 0;
+
+	memset(&pe, 0, sizeof(pe));
+	if (mig_get_abort(&s->in, &fw, msg))
+		snprintf(msg, sizeof(msg), "(its reason was cut off)");
+	if (fw) {
+		pe.err = EIO;
+		pe.fw = fw;
+		pe.fw_set = true;
+	}
+	return fail(s, "target", -1, fw ? &pe : NULL, "the target gave up: %s", msg);
+}
+
 static int io_fail(struct sender *s, struct mig_io *io, const char *what)
 {
 	/* A target that gave up says why before it stops reading: prefer its reason. */
 	if (io == &s->out && s->o->two_way && !s->in.err) {
-		uint32_t type, fw, len;
-		char msg[256] = "";
-		if (mig_get_be32(&s->in, &type) == 0 && type == MIG_REC_ABORT && mig_get_be32(&s->in, &fw) == 0 &&
-		    mig_get_blob(&s->in, msg, sizeof(msg) - 1, &len) == 0)
-			return fail(s, "target", -1, NULL, "the target gave up: %s", msg);
+		uint32_t type;
+		if (mig_get_be32(&s->in, &type) == 0 && type == MIG_REC_ABORT)
+			return target_abort(s);
 	}
 	return fail(s, "stream", -1, NULL, "%s: %s", what,
 		    io->err == -1 ? "the other side closed the connection" : strerror(io->err));
@@ -141,6 +157,8 @@ static int send_page(struct sender *s, size_t pg)
 	if (s->o->fail_after_pages >= 0 && s->sent >= (uint64_t)s->o->fail_after_pages)
 		return fail(s, "SEND_UPDATE_DATA", (int64_t)pg, NULL, "aborted by request after %llu pages",
 			    (unsigned long long)s->sent);
+	if ((int64_t)pg == s->o->skip_page)
+		return 0; /* a broken source, for the target's completeness check */
 	if (v->shared[pg]) {
 		mig_put_be32(&s->out, MIG_REC_SHARED);
 		mig_put_be64(&s->out, (uint64_t)pg * MIG_PAGE);
@@ -258,18 +276,12 @@ static void send_regions(struct sender *s)
 
 static void send_abort(struct sender *s)
 {
-	char msg[400];
-	uint32_t n;
+	char msg[MIG_ABORT_MAX + 1];
 
 	mig_error_format(s->err, msg, sizeof(msg));
-	n = (uint32_t)strlen(msg);
 	/* best effort: the stream may be what failed */
 	s->out.err = 0;
-	mig_put_be32(&s->out, MIG_REC_ABORT);
-	mig_put_be32(&s->out, s->err->perr.fw_set ? s->err->perr.fw : 0);
-	mig_put_be32(&s->out, n);
-	mig_put(&s->out, msg, n);
-	mig_flush(&s->out);
+	mig_put_abort(&s->out, s->err->perr.fw_set ? s->err->perr.fw : 0, msg);
 }
 
 int mig_send(struct mig_vm *src, int fd_out, int fd_in, const struct mig_send_opts *o, struct mig_stats *st,
@@ -280,13 +292,17 @@ int mig_send(struct mig_vm *src, int fd_out, int fd_in, const struct mig_send_op
 	const struct mig_certs *t = o->target;
 	uint64_t t0 = now_ns(), c0 = cpu_ns(), tdown = 0, n;
 	struct psp_err e;
+	bool finished = false;
 	int rc = -1;
 
-	/* A target that stops reading must fail a write, not kill the process. */
-	signal(SIGPIPE, SIG_IGN);
 	memset(st, 0, sizeof(*st));
-	if (!s)
+	memset(err, 0, sizeof(*err));
+	if (!s) {
+		snprintf(err->step, sizeof(err->step), "allocate");
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		err->page = -1;
 		return -1;
+	}
 	s->v = src;
 	s->o = o;
 	s->st = st;
@@ -341,11 +357,7 @@ int mig_send(struct mig_vm *src, int fd_out, int fd_in, const struct mig_send_op
 			goto out;
 		}
 		if (type == MIG_REC_ABORT) {
-			uint32_t fw, len;
-			char msg[256] = "";
-			mig_get_be32(&s->in, &fw);
-			mig_get_blob(&s->in, msg, sizeof(msg) - 1, &len);
-			fail(s, "target", -1, NULL, "the target gave up: %s", msg);
+			target_abort(s);
 			goto out;
 		}
 		if (type != MIG_REC_READY || status != 0) {
@@ -357,6 +369,9 @@ int mig_send(struct mig_vm *src, int fd_out, int fd_in, const struct mig_send_op
 		fail(s, "SEND_FINISH", -1, &e, "%s", "");
 		goto out;
 	}
+	/* From here the guest cannot run on the source again (SENT): a failure now leaves
+	 * it to the target, which has every page but may never hear FINISHED. */
+	finished = true;
 	mig_put_be32(&s->out, MIG_REC_FINISHED);
 	if (mig_flush(&s->out)) {
 		io_fail(s, &s->out, "sending FINISHED");
@@ -365,14 +380,18 @@ int mig_send(struct mig_vm *src, int fd_out, int fd_in, const struct mig_send_op
 	st->downtime_ns = now_ns() - tdown;
 	rc = 0;
 out:
-	if (rc != 0) {
+	if (rc != 0 && finished) {
+		err->source_gone = true;
+	} else if (rc != 0) {
 		send_abort(s);
-		/* The guest keeps running here. */
+		/* The guest keeps running here: SEND_CANCEL takes it back to RUNNING and its
+		 * vCPU resumes. */
 		if (s->started && psp_send_cancel(src->vm, &e) != 0) {
 			char m[300];
 			psp_err_format(&e, m, sizeof(m));
 			snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg), " (SEND_CANCEL: %s)", m);
 		}
+		mig_guestsim_resume(o->sim);
 	}
 	st->bytes = s->out.bytes;
 	st->total_ns = now_ns() - t0;

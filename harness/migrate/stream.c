@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,7 +39,8 @@ static void throttle(struct mig_io *io, size_t n)
 
 	if (!io->limit_bps)
 		return;
-	due = io->t0_ns + (io->bytes + n) * 1000000000ull / io->limit_bps;
+	/* in 128 bits: bytes * 1e9 leaves 64 bits after ~17 GiB */
+	due = io->t0_ns + (uint64_t)((unsigned __int128)(io->bytes + n) * 1000000000u / io->limit_bps);
 	now = now_ns();
 	if (due > now) {
 		struct timespec ts = { (time_t)((due - now) / 1000000000u), (long)((due - now) % 1000000000u) };
@@ -51,15 +53,19 @@ int mig_flush(struct mig_io *io)
 {
 	size_t off = 0;
 
-	if (io->err)
+	if (io->err || !io->buf)
 		return -1;
 	throttle(io, io->len);
 	while (off < io->len) {
-		ssize_t w = write(io->fd, io->buf + off, io->len - off);
+		/* MSG_NOSIGNAL: a peer that hung up is an error to report, not a SIGPIPE that
+		 * kills the process before it can say why */
+		ssize_t w = send(io->fd, io->buf + off, io->len - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == ENOTSOCK)
+			w = write(io->fd, io->buf + off, io->len - off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			io->err = errno;
+			io->err = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
 			return -1;
 		}
 		off += (size_t)w;
@@ -75,7 +81,7 @@ int mig_put(struct mig_io *io, const void *p, size_t n)
 
 	while (n) {
 		size_t k;
-		if (io->err)
+		if (io->err || !io->buf)
 			return -1;
 		if (io->len == io->cap && mig_flush(io))
 			return -1;
@@ -115,7 +121,8 @@ int mig_get(struct mig_io *io, void *p, size_t n)
 			if (r < 0) {
 				if (errno == EINTR)
 					continue;
-				io->err = errno;
+				/* a socket's SO_RCVTIMEO expired: the peer went silent */
+				io->err = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
 				return -1;
 			}
 			if (r == 0) {
@@ -180,4 +187,28 @@ const char *mig_rec_name(uint32_t type)
 	case MIG_REC_ABORT: return "ABORT";
 	default: return "unknown";
 	}
+}
+
+int mig_get_abort(struct mig_io *io, uint32_t *fw, char msg[MIG_ABORT_MAX + 1])
+{
+	uint32_t n = 0;
+
+	msg[0] = 0;
+	if (mig_get_be32(io, fw) || mig_get_blob(io, msg, MIG_ABORT_MAX, &n))
+		return -1;
+	msg[n] = 0;
+	return 0;
+}
+
+void mig_put_abort(struct mig_io *io, uint32_t fw, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	if (n > MIG_ABORT_MAX)
+		n = MIG_ABORT_MAX;
+	mig_put_be32(io, MIG_REC_ABORT);
+	mig_put_be32(io, fw);
+	mig_put_be32(io, (uint32_t)n);
+	mig_put(io, msg, n);
+	mig_flush(io);
 }

@@ -18,13 +18,16 @@
  *   ROUND    be32 round | be32 pages_in_round
  *            end of a pre-copy round (for statistics and progress)
  *   REGIONS  { be32 1 (CONT) | be64 gfn_start | be64 gfn_end }* | be32 2 (END)
- *            the shared-regions list, sent at completion (RAM_SAVE_SHARED_REGIONS_LIST)
+ *            the shared-regions list, sent at completion (RAM_SAVE_SHARED_REGIONS_LIST);
+ *            ranges ascending and disjoint
  *   VMSA     be32 vcpu | be32 hdr_len | hdr | be32 trans_len | trans
  *            an SEV-ES vCPU's VMSA, through SEND_UPDATE_VMSA (firmware level)
- *   END      be64 pages_sent
+ *   END      be64 pages_sent (PAGE and SHARED records in the stream; the target
+ *            checks it, and that every page and every VMSA arrived)
  *   READY    (target -> source) be32 status: every page was accepted (0) or not
  *   FINISHED (source -> target) the source did SEND_FINISH: resume
- *   ABORT    (either way) be32 sev_status | be32 msg_len | msg: the sender gave up
+ *   ABORT    (either way) be32 sev_status | be32 msg_len | msg (<= MIG_ABORT_MAX):
+ *            the sender gave up
  *
  * The stream carries no secrets in the clear: private pages travel encrypted with the
  * transport key and MACed, and that key travels wrapped for the target's PDH. */
@@ -51,6 +54,9 @@ enum mig_rec {
 	MIG_REC_ABORT = 10,
 };
 
+/* The longest reason an ABORT carries (both sides write and read at most this). */
+#define MIG_ABORT_MAX 512
+
 #define MIG_REGION_CONT 1
 #define MIG_REGION_END  2
 
@@ -76,6 +82,9 @@ int mig_flush(struct mig_io *io);
 int mig_get(struct mig_io *io, void *p, size_t n);
 int mig_get_be32(struct mig_io *io, uint32_t *v);
 int mig_get_be64(struct mig_io *io, uint64_t *v);
+/* An ABORT's body (after its type): the peer's SEV status (0: none) and reason. */
+int mig_get_abort(struct mig_io *io, uint32_t *fw, char msg[MIG_ABORT_MAX + 1]);
+void mig_put_abort(struct mig_io *io, uint32_t fw, const char *msg);
 /* A length-prefixed blob of at most max bytes into buf; *n receives its length. */
 int mig_get_blob(struct mig_io *io, void *buf, size_t max, uint32_t *n);
 

@@ -50,8 +50,32 @@ static uint64_t xorshift(uint64_t *s)
 	return *s = x;
 }
 
+/* MemAvailable in bytes, or 0 if unknown. */
+static uint64_t mem_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	unsigned long long kib = 0;
+	char line[128];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kib * 1024;
+}
+
 static int alloc(struct mig_vm *v, struct psp *p, size_t size, unsigned nvcpus, struct mig_error *err)
 {
+	uint64_t avail = mem_available();
+
+	memset(v, 0, sizeof(*v));
+	/* The memory is made resident at once (below); a guest that cannot fit must be
+	 * refused here, not left to the OOM killer. */
+	if (avail && size > avail)
+		return fail(err, "allocate", -1, NULL, "a %zu MiB guest does not fit in the %llu MiB of memory available",
+			    size >> 20, (unsigned long long)(avail >> 20));
 	memset(v, 0, sizeof(*v));
 	v->p = p;
 	v->size = (size + MIG_PAGE - 1) / MIG_PAGE * MIG_PAGE;
