@@ -58,16 +58,6 @@ static void dev_fini(struct psp *p)
 
 const struct psp_transport psp_transport_dev = { "dev", dev_open, dev_close, dev_ioctl, NULL, dev_fini };
 
-static int ro_opt(void *ctx, const char *k, const char *v)
-{
-	bool *ro = ctx;
-
-	if (strcmp(k, "ro") != 0)
-		return -1;
-	*ro = !*v || strcmp(v, "1") == 0;
-	return 0;
-}
-
 /* Shared by dev: and kvm: (whose platform half is the same device). */
 int psp_dev_attach(struct psp *p, const char *spec, struct psp_err *err)
 {
@@ -82,7 +72,7 @@ int psp_dev_attach(struct psp *p, const char *spec, struct psp_err *err)
 	snprintf(c->path, sizeof(c->path), "%.*s", (int)(q ? (size_t)(q - spec) : strlen(spec)), spec);
 	if (!c->path[0])
 		snprintf(c->path, sizeof(c->path), "/dev/sev");
-	if (q && psp_parse_opts(q + 1, ro_opt, &ro) != 0) {
+	if (q && psp_parse_opts(q + 1, psp_opt_ro, &ro) != 0) {
 		free(c);
 		return psp_fail(err, EINVAL, "%s: the only option is ro", spec);
 	}

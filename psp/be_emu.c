@@ -40,7 +40,7 @@ static int opt(void *ctx, const char *k, const char *v)
 	char msg[160];
 
 	if (strcmp(k, "ro") == 0) {
-		o->ro = !*v || strcmp(v, "1") == 0;
+		o->ro = psp_opt_true(v);
 	} else if (strcmp(k, "seed") == 0) {
 		size_t n;
 		if (strncmp(v, "0x", 2) == 0)

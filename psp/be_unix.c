@@ -260,16 +260,6 @@ static void ux_fini(struct psp *p)
 
 const struct psp_transport psp_transport_unix = { "unix", ux_open, ux_close, ux_ioctl, NULL, ux_fini };
 
-static int ro_opt(void *ctx, const char *k, const char *v)
-{
-	bool *ro = ctx;
-
-	if (strcmp(k, "ro") != 0)
-		return -1;
-	*ro = !*v || strcmp(v, "1") == 0;
-	return 0;
-}
-
 int psp_unix_init(struct psp *p, const char *spec, struct psp_err *err)
 {
 	struct ux_ctx *c = calloc(1, sizeof(*c));
@@ -288,7 +278,7 @@ int psp_unix_init(struct psp *p, const char *spec, struct psp_err *err)
 				sizeof(c->path) - 1);
 	}
 	memcpy(c->path, spec, n);
-	if (q && psp_parse_opts(q + 1, ro_opt, &ro) != 0) {
+	if (q && psp_parse_opts(q + 1, psp_opt_ro, &ro) != 0) {
 		free(c);
 		return psp_fail(err, EINVAL, "%s: the only option is ro", spec);
 	}

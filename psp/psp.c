@@ -213,3 +213,18 @@ void psp_close(struct psp *p)
 		p->t->fini(p);
 	free(p);
 }
+
+int psp_opt_ro(void *ctx, const char *k, const char *v)
+{
+	bool *ro = ctx;
+
+	if (strcmp(k, "ro") != 0)
+		return -1;
+	*ro = psp_opt_true(v);
+	return 0;
+}
+
+bool psp_opt_true(const char *v)
+{
+	return !*v || strcmp(v, "1") == 0;
+}

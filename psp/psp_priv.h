@@ -86,4 +86,9 @@ int psp_uri_take_profile(const char *uri, char *rest, size_t rest_len, char *pro
 /* URI options "a=b&c" after '?': calls fn(key, value) (value "" when absent). */
 int psp_parse_opts(const char *opts, int (*fn)(void *ctx, const char *k, const char *v), void *ctx);
 
+/* URI options: "ro" and "ro=1" are true; the parser for backends whose only option
+ * is ro (ctx: a bool). */
+bool psp_opt_true(const char *v);
+int psp_opt_ro(void *ctx, const char *k, const char *v);
+
 #endif

@@ -1,6 +1,7 @@
 /* Guest commands: the raw KVM_MEMORY_ENCRYPT_OP and the typed wrappers, which do the
  * length queries and split big transfers into calls the backend can carry. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,19 +188,36 @@ int psp_launch_measure(struct psp_vm *vm, uint8_t out[PSP_MEASURE_LEN], struct p
 	return psp_vm_op(vm, KVM_SEV_LAUNCH_MEASURE, &m, err);
 }
 
+/* LAUNCH_SECRET, SEND_UPDATE_DATA and RECEIVE_UPDATE_DATA take the same three
+ * (address, length) pairs in the same layout, so one filler serves all three. */
+#define SAME_FIELD(t, f) (offsetof(struct t, f) == offsetof(struct kvm_sev_launch_secret, f))
+_Static_assert(sizeof(struct kvm_sev_send_update_data) == sizeof(struct kvm_sev_launch_secret) &&
+		       sizeof(struct kvm_sev_receive_update_data) == sizeof(struct kvm_sev_launch_secret) &&
+		       SAME_FIELD(kvm_sev_send_update_data, guest_uaddr) &&
+		       SAME_FIELD(kvm_sev_send_update_data, trans_len) &&
+		       SAME_FIELD(kvm_sev_receive_update_data, guest_uaddr) &&
+		       SAME_FIELD(kvm_sev_receive_update_data, trans_len),
+	       "packet command structs share one layout");
+
+static int packet_op(struct psp_vm *vm, uint32_t id, const void *hdr, const void *guest, const void *trans,
+		     uint32_t len, struct psp_err *err)
+{
+	struct kvm_sev_launch_secret p;
+
+	memset(&p, 0, sizeof(p));
+	p.hdr_uaddr = (uintptr_t)hdr;
+	p.hdr_len = PSP_HDR_LEN;
+	p.guest_uaddr = (uintptr_t)guest;
+	p.guest_len = len;
+	p.trans_uaddr = (uintptr_t)trans;
+	p.trans_len = len;
+	return psp_vm_op(vm, id, &p, err);
+}
+
 int psp_launch_secret(struct psp_vm *vm, const uint8_t hdr[PSP_HDR_LEN], const void *secret, uint32_t len,
 		      void *guest_addr, struct psp_err *err)
 {
-	struct kvm_sev_launch_secret s;
-
-	memset(&s, 0, sizeof(s));
-	s.hdr_uaddr = (uintptr_t)hdr;
-	s.hdr_len = PSP_HDR_LEN;
-	s.guest_uaddr = (uintptr_t)guest_addr;
-	s.guest_len = len;
-	s.trans_uaddr = (uintptr_t)secret;
-	s.trans_len = len;
-	return psp_vm_op(vm, KVM_SEV_LAUNCH_SECRET, &s, err);
+	return packet_op(vm, KVM_SEV_LAUNCH_SECRET, hdr, guest_addr, secret, len, err);
 }
 
 int psp_launch_finish(struct psp_vm *vm, struct psp_err *err)
@@ -291,16 +309,7 @@ int psp_send_start(struct psp_vm *vm, const uint8_t *pdh, uint32_t pdh_len, cons
 int psp_send_update_data(struct psp_vm *vm, const void *guest, uint32_t len, uint8_t hdr[PSP_HDR_LEN], void *trans,
 			 struct psp_err *err)
 {
-	struct kvm_sev_send_update_data u;
-
-	memset(&u, 0, sizeof(u));
-	u.hdr_uaddr = (uintptr_t)hdr;
-	u.hdr_len = PSP_HDR_LEN;
-	u.guest_uaddr = (uintptr_t)guest;
-	u.guest_len = len;
-	u.trans_uaddr = (uintptr_t)trans;
-	u.trans_len = len;
-	return psp_vm_op(vm, KVM_SEV_SEND_UPDATE_DATA, &u, err);
+	return packet_op(vm, KVM_SEV_SEND_UPDATE_DATA, hdr, guest, trans, len, err);
 }
 
 int psp_send_finish(struct psp_vm *vm, struct psp_err *err)
@@ -336,16 +345,7 @@ int psp_receive_start(struct psp_vm *vm, uint32_t policy, const uint8_t pdh[PSP_
 int psp_receive_update_data(struct psp_vm *vm, const uint8_t hdr[PSP_HDR_LEN], const void *trans, void *guest,
 			    uint32_t len, struct psp_err *err)
 {
-	struct kvm_sev_receive_update_data u;
-
-	memset(&u, 0, sizeof(u));
-	u.hdr_uaddr = (uintptr_t)hdr;
-	u.hdr_len = PSP_HDR_LEN;
-	u.guest_uaddr = (uintptr_t)guest;
-	u.guest_len = len;
-	u.trans_uaddr = (uintptr_t)trans;
-	u.trans_len = len;
-	return psp_vm_op(vm, KVM_SEV_RECEIVE_UPDATE_DATA, &u, err);
+	return packet_op(vm, KVM_SEV_RECEIVE_UPDATE_DATA, hdr, guest, trans, len, err);
 }
 
 int psp_receive_finish(struct psp_vm *vm, struct psp_err *err)

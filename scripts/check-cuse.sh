@@ -35,23 +35,8 @@ SWSEV=$O/bin/swsev
 P=$O/tests/progs
 CONF=$O/tests/conformance
 
-pass=0
-fail=0
-failed=""
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); failed="$failed
-  $*"; echo "FAIL $*"; }
-# run DESC CMD...: ok/FAIL on CMD's status; its output indented.
-run() {
-	_d=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then
-		ok "$_d"
-	else
-		bad "$_d (exit $?)"
-		sed 's/^/    /' "$work/out" | tail -n 40
-	fi
-}
+. "$top/scripts/testlib.sh"
+TL_WORK=$work # the host side makes its own below
 
 # Seeds of the platforms; fixed so a failure can be replayed.
 SEED_A=5357534556435553452d41
@@ -64,6 +49,7 @@ if [ $inside -eq 0 ]; then
 		[ -x "$f" ] || { echo "check-cuse: $f missing (make first)" >&2; exit 2; }
 	done
 	work=$(mktemp -d "$top/build/.check-cuse.XXXXXX") || exit 2
+	TL_WORK=$work
 	trap '[ -n "${SWSEV_KEEP_TMP:-}" ] || rm -rf "$work"' EXIT
 	t0=$(date +%s)
 	echo "== CUSE round engine under a model of the kernel (native)"

@@ -39,22 +39,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$w/sanitizer"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$w/sanitizer"
 t0=$(date +%s)
 
-pass=0
-fail=0
-failed=""
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); failed="$failed
-  $*"; echo "FAIL $*"; }
-run() {
-	_d=$1
-	shift
-	if "$@" >"$w/out" 2>&1; then
-		ok "$_d"
-	else
-		bad "$_d (exit $?)"
-		sed 's/^/    /' "$w/out" | tail -n 40
-	fi
-}
+. "$top/scripts/testlib.sh"
+TL_WORK=$w
 
 SEED_A=5357534556534f434b2d41
 SEED_B=5357534556534f434b2d42

@@ -131,14 +131,10 @@ long kvm_launch_measure(struct drv_req *r, struct kvm_sev_cmd *cmd)
 		return rc;
 	/* len 0: the user queries the blob length */
 	if (p.len && p.uaddr) {
-		if (p.len > SEV_FW_BLOB_MAX_SIZE)
-			return drv_fail(r, -EINVAL, "measurement length %u exceeds 16 KiB", p.len);
-		if (!(blob = kmem_alloc(r, p.len, &pa)))
-			return -ENOMEM;
+		if ((rc = kvm_blob_out(r, p.uaddr, p.len, "measurement", &blob, &pa)))
+			return rc;
 		data.paddr = pa;
 		data.len = p.len;
-		if ((rc = ua_want_write(r->ua, p.uaddr, p.len)))
-			return rc;
 	}
 	if ((rc = ua_want_write(r->ua, cmd->data, sizeof(p))))
 		return rc;
@@ -226,15 +222,11 @@ long kvm_attestation(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))))
 		return rc;
 	if (p.len && p.uaddr) {
-		if (p.len > SEV_FW_BLOB_MAX_SIZE)
-			return drv_fail(r, -EINVAL, "report length %u exceeds 16 KiB", p.len);
-		if (!(blob = kmem_alloc(r, p.len, &pa)))
-			return -ENOMEM;
+		if ((rc = kvm_blob_out(r, p.uaddr, p.len, "report", &blob, &pa)))
+			return rc;
 		data.paddr = pa;
 		data.len = p.len;
 		memcpy(data.mnonce, p.mnonce, sizeof(data.mnonce));
-		if ((rc = ua_want_write(r->ua, p.uaddr, p.len)))
-			return rc;
 	}
 	if ((rc = ua_want_write(r->ua, cmd->data, sizeof(p))))
 		return rc;

@@ -37,6 +37,18 @@ static inline long kvm_pin(struct drv_req *r, uint64_t addr, uint64_t len, bool 
 	return rc;
 }
 
+/* The output blob of a length-queried command (LAUNCH_MEASURE, ATTESTATION): at most
+ * 16 KiB, a kernel buffer for the firmware, the user's range checked writable. */
+static inline long kvm_blob_out(struct drv_req *r, uint64_t uaddr, uint32_t len, const char *what, uint8_t **blob,
+				uint64_t *pa)
+{
+	if (len > SEV_FW_BLOB_MAX_SIZE)
+		return drv_fail(r, -EINVAL, "%s length %u exceeds 16 KiB", what, len);
+	if (!(*blob = kmem_alloc(r, len, pa)))
+		return -ENOMEM;
+	return ua_want_write(r->ua, uaddr, len);
+}
+
 /* The C-bit KVM sets on SEND/RECEIVE guest addresses (sev_me_mask). */
 static inline uint64_t kvm_cbit(const struct drv_req *r)
 {

@@ -75,7 +75,7 @@ static uint64_t seed64(const char *seed)
 	return h;
 }
 
-static int mig_fail(const char *side, const struct mig_error *e)
+static int report(const char *side, const struct mig_error *e)
 {
 	char m[1024];
 
@@ -181,7 +181,7 @@ static int run_local(const struct opts *o)
 	cli_info("migrating a %llu MiB %s guest (policy 0x%x, %.0f pages/s dirtied) from %s to %s",
 		 (unsigned long long)(o->size >> 20), o->vcpus ? "SEV-ES" : "SEV", o->policy, o->dirty_rate, u1, u2);
 	if (mig_local(src, dst, &lo, &ss, &rs, &err)) {
-		mig_fail("", &err);
+		report("", &err);
 		goto out;
 	}
 	printf("result=ok\nguest_bytes=%llu\n", (unsigned long long)o->size);
@@ -205,9 +205,19 @@ out:
 
 /* ---- two processes ----------------------------------------------------------------- */
 
+/* One side's platform: a seed becomes HEX||suffix, as in local, so one seed given to
+ * both processes still makes two identities. */
+static int open_side(const struct opts *o, const char *suffix, struct psp **p)
+{
+	char *seed = seeded(o->seed, suffix);
+	int rc = cli_open_backend(o->backend, seed, p);
+
+	free(seed);
+	return rc;
+}
+
 static int run_receive(const struct opts *o)
 {
-	char *seed = seeded(o->seed, "02"); /* as local's target: one seed, two identities */
 	struct psp *p = NULL;
 	struct mig_vm d;
 	struct mig_certs certs;
@@ -219,14 +229,11 @@ static int run_receive(const struct opts *o)
 	int lfd = -1, fd = -1, rc = 1;
 	bool have_vm = false;
 
-	if ((rc = cli_open_backend(o->backend, seed, &p))) {
-		free(seed);
+	if ((rc = open_side(o, "02", &p)))
 		return rc;
-	}
-	free(seed);
 	rc = 1;
 	if (mig_local_certs(p, o->kds_dir, &certs, &err) || mig_vm_target(p, &d, o->size, o->vcpus, &err)) {
-		mig_fail("", &err);
+		report("", &err);
 		goto out;
 	}
 	have_vm = true;
@@ -244,14 +251,14 @@ static int run_receive(const struct opts *o)
 	}
 	cli_info("source connected; receiving");
 	if (mig_receive(&d, fd, fd, &ro, &st, &err)) {
-		mig_fail("", &err);
+		report("", &err);
 		goto out;
 	}
 	printf("result=ok\nguest_bytes=%llu\n", (unsigned long long)o->size);
 	print_stats("", &st, o->size);
 	if (o->verify) {
 		if (mig_vm_digest(&d, dg, &err)) {
-			mig_fail("", &err);
+			report("", &err);
 			goto out;
 		}
 		print_digest(dg);
@@ -273,7 +280,6 @@ out:
 
 static int run_send(const struct opts *o)
 {
-	char *seed = seeded(o->seed, "01"); /* as local's source */
 	struct psp *p = NULL;
 	struct mig_vm s;
 	struct mig_send_opts so;
@@ -285,14 +291,11 @@ static int run_send(const struct opts *o)
 	int fd = -1, rc = 1;
 	bool have_vm = false;
 
-	if ((rc = cli_open_backend(o->backend, seed, &p))) {
-		free(seed);
+	if ((rc = open_side(o, "01", &p)))
 		return rc;
-	}
-	free(seed);
 	rc = 1;
 	if (mig_vm_launch(p, &s, o->size, o->policy, o->vcpus, o->shared, seed64(o->seed), &err)) {
-		mig_fail("", &err);
+		report("", &err);
 		goto out;
 	}
 	have_vm = true;
@@ -309,7 +312,7 @@ static int run_send(const struct opts *o)
 	rc = mig_send(&s, fd, fd, &so, &st, &err);
 	st.guest_writes = mig_guestsim_stop(sim);
 	if (rc) {
-		rc = mig_fail("", &err);
+		rc = report("", &err);
 		if (err.source_gone)
 			cli_info("SEND_FINISH was done: the guest no longer runs on the source; the target holds all of it");
 		else
@@ -320,7 +323,7 @@ static int run_send(const struct opts *o)
 	print_stats("", &st, o->size);
 	if (o->verify) {
 		if (mig_vm_digest(&s, dg, &err)) {
-			rc = mig_fail("", &err);
+			rc = report("", &err);
 			goto out;
 		}
 		print_digest(dg);

@@ -23,13 +23,6 @@ struct mig_guestsim {
 	bool idle; /* the thread has seen the pause and stopped writing */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void mark_dirty(struct mig_vm *v, size_t pg)
 {
 	__atomic_fetch_or(&v->dirty[pg / 64], 1ull << (pg % 64), __ATOMIC_RELEASE);
@@ -39,7 +32,7 @@ static void *run(void *arg)
 {
 	struct mig_guestsim *s = arg;
 	struct mig_vm *v = s->v;
-	uint64_t x = s->seed | 1, t0 = now_ns(), done = 0;
+	uint64_t x = s->seed | 1, t0 = mig_now_ns(), done = 0;
 	uint8_t page[MIG_PAGE];
 	struct psp_err e;
 
@@ -55,13 +48,13 @@ static void *run(void *arg)
 				pthread_cond_wait(&s->cond, &s->lock);
 			s->idle = false;
 			pthread_mutex_unlock(&s->lock);
-			t0 = now_ns();
+			t0 = mig_now_ns();
 			done = 0;
 			continue;
 		}
 		/* steady rate: sleep until the next write is due */
 		due = t0 + (uint64_t)((double)done * 1e9 / s->rate);
-		now = now_ns();
+		now = mig_now_ns();
 		if (due > now) {
 			uint64_t d = due - now;
 			struct timespec ts = { (time_t)(d / 1000000000u), (long)(d % 1000000000u) };

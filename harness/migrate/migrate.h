@@ -12,6 +12,7 @@
 #ifndef SWSEV_MIGRATE_H
 #define SWSEV_MIGRATE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,11 @@ struct mig_error {
 };
 /* "SEND_UPDATE_DATA, page 17: firmware status BAD_MEASUREMENT (0x0b): …" */
 void mig_error_format(const struct mig_error *e, char *buf, size_t len);
+/* Fills e (page -1: none; pe may be NULL) and returns -1. */
+int mig_fail(struct mig_error *e, const char *step, int64_t page, const struct psp_err *pe, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+int mig_vfail(struct mig_error *e, const char *step, int64_t page, const struct psp_err *pe, const char *fmt,
+	      va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* One side's VMM: an SEV VM and the guest memory it owns. */
 struct mig_vm {

@@ -42,20 +42,6 @@ static bool marked(const uint64_t *bits, size_t i)
 /* The peer's ABORT (type already read), its SEV status kept with its reason. */
 static int peer_abort(struct receiver *r, const char *when);
 
-/* This thread's CPU time: with total_ns it shows how busy a side was. */
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int fail(struct receiver *r, const char *step, int64_t page, const struct psp_err *pe, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -63,13 +49,8 @@ static int fail(struct receiver *r, const char *step, int64_t page, const struct
 {
 	va_list ap;
 
-	memset(r->err, 0, sizeof(*r->err));
-	snprintf(r->err->step, sizeof(r->err->step), "%s", step);
-	r->err->page = page;
-	if (pe)
-		r->err->perr = *pe;
 	va_start(ap, fmt);
-	vsnprintf(r->err->msg, sizeof(r->err->msg), fmt, ap);
+	mig_vfail(r->err, step, page, pe, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -85,17 +66,9 @@ static int peer_abort(struct receiver *r, const char *when)
 {
 	char msg[MIG_ABORT_MAX + 1];
 	struct psp_err pe;
-	uint32_t fw = 0;
 
-	memset(&pe, 0, sizeof(pe));
-	if (mig_get_abort(&r->in, &fw, msg))
-		snprintf(msg, sizeof(msg), "(its reason was cut off)");
-	if (fw) {
-		pe.err = EIO;
-		pe.fw = fw;
-		pe.fw_set = true;
-	}
-	return fail(r, "source", -1, fw ? &pe : NULL, "the source gave up %s: %s", when, msg);
+	mig_get_abort(&r->in, &pe, msg);
+	return fail(r, "source", -1, pe.fw_set ? &pe : NULL, "the source gave up %s: %s", when, msg);
 }
 
 static int recv_start(struct receiver *r, uint32_t share)
@@ -238,7 +211,7 @@ int mig_receive(struct mig_vm *dst, int fd_in, int fd_out, const struct mig_recv
 		struct mig_error *err)
 {
 	struct receiver *r = calloc(1, sizeof(*r));
-	uint64_t t0 = now_ns(), c0 = cpu_ns();
+	uint64_t t0 = mig_now_ns(), c0 = mig_thread_cpu_ns();
 	struct psp_err e;
 	bool started = false;
 	int rc = -1;
@@ -352,8 +325,8 @@ out:
 	if (rc != 0 && o->two_way && started)
 		send_reply(r, false);
 	st->bytes = r->in.bytes;
-	st->total_ns = now_ns() - t0;
-	st->cpu_ns = cpu_ns() - c0;
+	st->total_ns = mig_now_ns() - t0;
+	st->cpu_ns = mig_thread_cpu_ns() - c0;
 	mig_io_free(&r->in);
 	mig_io_free(&r->out);
 	free(r->got);

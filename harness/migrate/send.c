@@ -28,20 +28,6 @@ struct sender {
 	uint8_t trans[MIG_PAGE];
 };
 
-/* This thread's CPU time: with total_ns it shows how busy a side was. */
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void mig_send_opts_default(struct mig_send_opts *o)
 {
@@ -58,13 +44,8 @@ static int fail(struct sender *s, const char *step, int64_t page, const struct p
 {
 	va_list ap;
 
-	memset(s->err, 0, sizeof(*s->err));
-	snprintf(s->err->step, sizeof(s->err->step), "%s", step);
-	s->err->page = page;
-	if (pe)
-		s->err->perr = *pe;
 	va_start(ap, fmt);
-	vsnprintf(s->err->msg, sizeof(s->err->msg), fmt, ap);
+	mig_vfail(s->err, step, page, pe, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -74,17 +55,9 @@ static int target_abort(struct sender *s)
 {
 	char msg[MIG_ABORT_MAX + 1];
 	struct psp_err pe;
-	uint32_t fw = 0;
 
-	memset(&pe, 0, sizeof(pe));
-	if (mig_get_abort(&s->in, &fw, msg))
-		snprintf(msg, sizeof(msg), "(its reason was cut off)");
-	if (fw) {
-		pe.err = EIO;
-		pe.fw = fw;
-		pe.fw_set = true;
-	}
-	return fail(s, "target", -1, fw ? &pe : NULL, "the target gave up: %s", msg);
+	mig_get_abort(&s->in, &pe, msg);
+	return fail(s, "target", -1, pe.fw_set ? &pe : NULL, "the target gave up: %s", msg);
 }
 
 static int io_fail(struct sender *s, struct mig_io *io, const char *what)
@@ -290,7 +263,7 @@ int mig_send(struct mig_vm *src, int fd_out, int fd_in, const struct mig_send_op
 	struct sender *s = calloc(1, sizeof(*s));
 	struct mig_certs hello;
 	const struct mig_certs *t = o->target;
-	uint64_t t0 = now_ns(), c0 = cpu_ns(), tdown = 0, n;
+	uint64_t t0 = mig_now_ns(), c0 = mig_thread_cpu_ns(), tdown = 0, n;
 	struct psp_err e;
 	bool finished = false;
 	int rc = -1;
@@ -335,7 +308,7 @@ int mig_send(struct mig_vm *src, int fd_out, int fd_in, const struct mig_send_op
 	}
 	/* Stop-and-copy: the guest is paused, the rest goes, and the target takes over. */
 	mig_guestsim_pause(o->sim);
-	tdown = now_ns();
+	tdown = mig_now_ns();
 	if (round_trip(s, st->rounds, &n))
 		goto out;
 	st->round_pages[st->rounds++] = n;
@@ -377,7 +350,7 @@ int mig_send(struct mig_vm *src, int fd_out, int fd_in, const struct mig_send_op
 		io_fail(s, &s->out, "sending FINISHED");
 		goto out;
 	}
-	st->downtime_ns = now_ns() - tdown;
+	st->downtime_ns = mig_now_ns() - tdown;
 	rc = 0;
 out:
 	if (rc != 0 && finished) {
@@ -394,8 +367,8 @@ out:
 		mig_guestsim_resume(o->sim);
 	}
 	st->bytes = s->out.bytes;
-	st->total_ns = now_ns() - t0;
-	st->cpu_ns = cpu_ns() - c0;
+	st->total_ns = mig_now_ns() - t0;
+	st->cpu_ns = mig_thread_cpu_ns() - c0;
 	mig_io_free(&s->out);
 	mig_io_free(&s->in);
 	free(s);

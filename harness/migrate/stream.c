@@ -1,6 +1,7 @@
 #include "harness/migrate/stream.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,12 +10,20 @@
 
 #include "emu/util/bytes.h"
 
-static uint64_t now_ns(void)
+uint64_t mig_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+uint64_t mig_thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 
 int mig_io_init(struct mig_io *io, int fd, size_t cap)
 {
@@ -22,7 +31,7 @@ int mig_io_init(struct mig_io *io, int fd, size_t cap)
 	io->fd = fd;
 	io->cap = cap;
 	io->buf = malloc(cap);
-	io->t0_ns = now_ns();
+	io->t0_ns = mig_now_ns();
 	return io->buf ? 0 : -1;
 }
 
@@ -41,7 +50,7 @@ static void throttle(struct mig_io *io, size_t n)
 		return;
 	/* in 128 bits: bytes * 1e9 leaves 64 bits after ~17 GiB */
 	due = io->t0_ns + (uint64_t)((unsigned __int128)(io->bytes + n) * 1000000000u / io->limit_bps);
-	now = now_ns();
+	now = mig_now_ns();
 	if (due > now) {
 		struct timespec ts = { (time_t)((due - now) / 1000000000u), (long)((due - now) % 1000000000u) };
 		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
@@ -189,15 +198,21 @@ const char *mig_rec_name(uint32_t type)
 	}
 }
 
-int mig_get_abort(struct mig_io *io, uint32_t *fw, char msg[MIG_ABORT_MAX + 1])
+void mig_get_abort(struct mig_io *io, struct psp_err *pe, char msg[MIG_ABORT_MAX + 1])
 {
-	uint32_t n = 0;
+	uint32_t n = 0, fw = 0;
 
-	msg[0] = 0;
-	if (mig_get_be32(io, fw) || mig_get_blob(io, msg, MIG_ABORT_MAX, &n))
-		return -1;
+	memset(pe, 0, sizeof(*pe));
+	if (mig_get_be32(io, &fw) || mig_get_blob(io, msg, MIG_ABORT_MAX, &n)) {
+		snprintf(msg, MIG_ABORT_MAX + 1, "(its reason was cut off)");
+		return;
+	}
 	msg[n] = 0;
-	return 0;
+	if (fw) {
+		pe->err = EIO;
+		pe->fw = fw;
+		pe->fw_set = true;
+	}
 }
 
 void mig_put_abort(struct mig_io *io, uint32_t fw, const char *msg)

@@ -37,6 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "psp/psp.h"
+
 #define MIG_STREAM_VERSION 1
 #define MIG_PAGE 4096
 
@@ -71,6 +73,10 @@ struct mig_io {
 	int err;              /* errno of the first failure, or -1 for EOF */
 };
 
+/* CLOCK_MONOTONIC, and this thread's CPU time, in ns. */
+uint64_t mig_now_ns(void);
+uint64_t mig_thread_cpu_ns(void);
+
 int mig_io_init(struct mig_io *io, int fd, size_t cap);
 void mig_io_free(struct mig_io *io);
 
@@ -82,8 +88,9 @@ int mig_flush(struct mig_io *io);
 int mig_get(struct mig_io *io, void *p, size_t n);
 int mig_get_be32(struct mig_io *io, uint32_t *v);
 int mig_get_be64(struct mig_io *io, uint64_t *v);
-/* An ABORT's body (after its type): the peer's SEV status (0: none) and reason. */
-int mig_get_abort(struct mig_io *io, uint32_t *fw, char msg[MIG_ABORT_MAX + 1]);
+/* An ABORT's body (after its type): the peer's SEV status (pe->fw_set if it had one)
+ * and reason (a note if the record was cut off). */
+void mig_get_abort(struct mig_io *io, struct psp_err *pe, char msg[MIG_ABORT_MAX + 1]);
 void mig_put_abort(struct mig_io *io, uint32_t fw, const char *msg);
 /* A length-prefixed blob of at most max bytes into buf; *n receives its length. */
 int mig_get_blob(struct mig_io *io, void *buf, size_t max, uint32_t *n);

@@ -23,19 +23,27 @@ void mig_error_format(const struct mig_error *e, char *buf, size_t len)
 	snprintf(buf, len, "%s%s: %s%s%s", e->step, page, e->msg, e->msg[0] && perr[0] ? ": " : "", perr);
 }
 
-static int fail(struct mig_error *e, const char *step, int64_t page, const struct psp_err *pe, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static int fail(struct mig_error *e, const char *step, int64_t page, const struct psp_err *pe, const char *fmt, ...)
+int mig_vfail(struct mig_error *e, const char *step, int64_t page, const struct psp_err *pe, const char *fmt,
+	      va_list ap)
 {
-	va_list ap;
+	bool gone = e->source_gone;
 
 	memset(e, 0, sizeof(*e));
+	e->source_gone = gone;
 	snprintf(e->step, sizeof(e->step), "%s", step);
 	e->page = page;
 	if (pe)
 		e->perr = *pe;
-	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	return -1;
+}
+
+int mig_fail(struct mig_error *e, const char *step, int64_t page, const struct psp_err *pe, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mig_vfail(e, step, page, pe, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -74,7 +82,7 @@ static int alloc(struct mig_vm *v, struct psp *p, size_t size, unsigned nvcpus, 
 	/* The memory is made resident at once (below); a guest that cannot fit must be
 	 * refused here, not left to the OOM killer. */
 	if (avail && size > avail)
-		return fail(err, "allocate", -1, NULL, "a %zu MiB guest does not fit in the %llu MiB of memory available",
+		return mig_fail(err, "allocate", -1, NULL, "a %zu MiB guest does not fit in the %llu MiB of memory available",
 			    size >> 20, (unsigned long long)(avail >> 20));
 	memset(v, 0, sizeof(*v));
 	v->p = p;
@@ -91,7 +99,7 @@ static int alloc(struct mig_vm *v, struct psp *p, size_t size, unsigned nvcpus, 
 		if (v->mem == MAP_FAILED)
 			v->mem = NULL;
 		mig_vm_free(v);
-		return fail(err, "allocate", -1, NULL, "cannot allocate %zu bytes of guest memory", size);
+		return mig_fail(err, "allocate", -1, NULL, "cannot allocate %zu bytes of guest memory", size);
 	}
 	/* SEV-ES VMSAs live in the VMM's memory right after RAM (emulator model). */
 	v->vmsa = nvcpus ? v->mem + v->size : NULL;
@@ -117,21 +125,21 @@ static int vm_init(struct mig_vm *v, struct mig_error *err)
 	 * blocks SEV-ES migration for that reason), so an SEV-ES guest migrates only on a
 	 * backend that offers the firmware-level commands. */
 	if (v->nvcpus && psp_require(v->p, PSP_CAP_VMSA_PAGES | PSP_CAP_FW_CMD, &e) != 0)
-		return fail(err, "SEV-ES", -1, &e, "%s", "");
+		return mig_fail(err, "SEV-ES", -1, &e, "%s", "");
 	if (psp_vm_create(v->p, &v->vm, &e) != 0)
-		return fail(err, "create VM", -1, &e, "%s", "");
+		return mig_fail(err, "create VM", -1, &e, "%s", "");
 	if (psp_vm_init(v->vm, v->nvcpus > 0, &e) != 0)
-		return fail(err, v->nvcpus ? "KVM_SEV_ES_INIT" : "KVM_SEV_INIT", -1, &e, "%s", "");
+		return mig_fail(err, v->nvcpus ? "KVM_SEV_ES_INIT" : "KVM_SEV_INIT", -1, &e, "%s", "");
 	if (psp_vm_reg_region(v->vm, v->mem, v->size, &e) != 0)
-		return fail(err, "KVM_MEMORY_ENCRYPT_REG_REGION", -1, &e, "%s", "");
+		return mig_fail(err, "KVM_MEMORY_ENCRYPT_REG_REGION", -1, &e, "%s", "");
 	if (v->nvcpus) {
 		void *pages[256];
 		if (v->nvcpus > 256)
-			return fail(err, "vCPUs", -1, NULL, "at most 256 vCPUs");
+			return mig_fail(err, "vCPUs", -1, NULL, "at most 256 vCPUs");
 		for (unsigned i = 0; i < v->nvcpus; i++)
 			pages[i] = v->vmsa + (size_t)i * MIG_PAGE;
 		if (psp_vm_set_vcpus(v->vm, pages, v->nvcpus, &e) != 0)
-			return fail(err, "vCPUs", -1, &e, "%s", "");
+			return mig_fail(err, "vCPUs", -1, &e, "%s", "");
 	}
 	return 0;
 }
@@ -154,23 +162,23 @@ int mig_vm_launch(struct psp *p, struct mig_vm *v, size_t size, uint32_t policy,
 		goto bad;
 	v->handle = 0;
 	if (psp_launch_start(v->vm, policy, NULL, NULL, &v->handle, &e) != 0) {
-		fail(err, "LAUNCH_START", -1, &e, "%s", "");
+		mig_fail(err, "LAUNCH_START", -1, &e, "%s", "");
 		goto bad;
 	}
 	if (psp_launch_update_data(v->vm, v->mem, v->size, &e) != 0) {
-		fail(err, "LAUNCH_UPDATE_DATA", -1, &e, "%s", "");
+		mig_fail(err, "LAUNCH_UPDATE_DATA", -1, &e, "%s", "");
 		goto bad;
 	}
 	if (nvcpus && psp_launch_update_vmsa(v->vm, &e) != 0) {
-		fail(err, "LAUNCH_UPDATE_VMSA", -1, &e, "%s", "");
+		mig_fail(err, "LAUNCH_UPDATE_VMSA", -1, &e, "%s", "");
 		goto bad;
 	}
 	if (psp_launch_measure(v->vm, m, &e) != 0) {
-		fail(err, "LAUNCH_MEASURE", -1, &e, "%s", "");
+		mig_fail(err, "LAUNCH_MEASURE", -1, &e, "%s", "");
 		goto bad;
 	}
 	if (psp_launch_finish(v->vm, &e) != 0) {
-		fail(err, "LAUNCH_FINISH", -1, &e, "%s", "");
+		mig_fail(err, "LAUNCH_FINISH", -1, &e, "%s", "");
 		goto bad;
 	}
 	/* The guest makes some pages shared (KVM_HC_MAP_GPA_RANGE) and writes them in the
@@ -225,24 +233,24 @@ int mig_verify(struct mig_vm *src, struct mig_vm *dst, struct mig_error *err)
 	struct psp_err e;
 
 	if (src->npages != dst->npages || src->nvcpus != dst->nvcpus)
-		return fail(err, "verify", -1, NULL, "source and target differ in shape");
+		return mig_fail(err, "verify", -1, NULL, "source and target differ in shape");
 	for (size_t pg = 0; pg < src->npages; pg++) {
 		if (src->shared[pg] != dst->shared[pg])
-			return fail(err, "verify", (int64_t)pg, NULL, "page is %s on the source, %s on the target",
+			return mig_fail(err, "verify", (int64_t)pg, NULL, "page is %s on the source, %s on the target",
 				    src->shared[pg] ? "shared" : "private", dst->shared[pg] ? "shared" : "private");
 		if (mig_vm_read_page(src, pg, a, &e) != 0)
-			return fail(err, "verify (source view)", (int64_t)pg, &e, "%s", "");
+			return mig_fail(err, "verify (source view)", (int64_t)pg, &e, "%s", "");
 		if (mig_vm_read_page(dst, pg, b, &e) != 0)
-			return fail(err, "verify (target view)", (int64_t)pg, &e, "%s", "");
+			return mig_fail(err, "verify (target view)", (int64_t)pg, &e, "%s", "");
 		if (memcmp(a, b, MIG_PAGE) != 0)
-			return fail(err, "verify", (int64_t)pg, NULL, "the target guest sees other data than the source guest");
+			return mig_fail(err, "verify", (int64_t)pg, NULL, "the target guest sees other data than the source guest");
 	}
 	for (unsigned i = 0; i < src->nvcpus; i++) {
 		if (read_plain(src, src->vmsa + (size_t)i * MIG_PAGE, a, MIG_PAGE, &e) != 0 ||
 		    read_plain(dst, dst->vmsa + (size_t)i * MIG_PAGE, b, MIG_PAGE, &e) != 0)
-			return fail(err, "verify VMSA", i, &e, "%s", "");
+			return mig_fail(err, "verify VMSA", i, &e, "%s", "");
 		if (memcmp(a, b, MIG_PAGE) != 0)
-			return fail(err, "verify VMSA", i, NULL, "vCPU %u's VMSA differs", i);
+			return mig_fail(err, "verify VMSA", i, NULL, "vCPU %u's VMSA differs", i);
 	}
 	return 0;
 }
@@ -259,7 +267,7 @@ int mig_vm_digest(struct mig_vm *v, uint8_t out[32], struct mig_error *err)
 		goto out;
 	for (size_t pg = 0; pg < v->npages; pg++) {
 		if (mig_vm_read_page(v, pg, a, &e) != 0) {
-			fail(err, "digest (guest view)", (int64_t)pg, &e, "%s", "");
+			mig_fail(err, "digest (guest view)", (int64_t)pg, &e, "%s", "");
 			goto out;
 		}
 		/* the page's encryption status is part of what must arrive */
@@ -268,7 +276,7 @@ int mig_vm_digest(struct mig_vm *v, uint8_t out[32], struct mig_error *err)
 	}
 	for (unsigned i = 0; i < v->nvcpus; i++) {
 		if (read_plain(v, v->vmsa + (size_t)i * MIG_PAGE, a, MIG_PAGE, &e) != 0) {
-			fail(err, "digest VMSA", i, &e, "%s", "");
+			mig_fail(err, "digest VMSA", i, &e, "%s", "");
 			goto out;
 		}
 		if (!EVP_DigestUpdate(md, a, MIG_PAGE))
@@ -278,7 +286,7 @@ int mig_vm_digest(struct mig_vm *v, uint8_t out[32], struct mig_error *err)
 		rc = 0;
 out:
 	if (rc && !err->step[0])
-		fail(err, "digest", -1, NULL, "SHA-256 failed");
+		mig_fail(err, "digest", -1, NULL, "SHA-256 failed");
 	EVP_MD_CTX_free(md);
 	return rc;
 }
@@ -305,14 +313,14 @@ int mig_local_certs(struct psp *p, const char *kds_dir, struct mig_certs *out, s
 
 	memset(out, 0, sizeof(*out));
 	if (psp_pdh_cert_export(p, out->pdh, out->plat, &e) != 0)
-		return fail(err, "PDH_CERT_EXPORT", -1, &e, "%s", "");
+		return mig_fail(err, "PDH_CERT_EXPORT", -1, &e, "%s", "");
 	if (kds_dir) {
 		if (read_file(kds_dir, "cek.cert", cek, sizeof(cek), &n) || n != PSP_CERT_LEN ||
 		    read_file(kds_dir, "ask.cert", ask, sizeof(ask), &ask_len) ||
 		    read_file(kds_dir, "ark.cert", ark, sizeof(ark), &ark_len))
-			return fail(err, "certificates", -1, NULL, "%s must hold cek.cert, ask.cert and ark.cert", kds_dir);
+			return mig_fail(err, "certificates", -1, NULL, "%s must hold cek.cert, ask.cert and ark.cert", kds_dir);
 	} else if (psp_kds_certs(p, ark, &ark_len, ask, &ask_len, cek, &e) != 0) {
-		return fail(err, "certificates", -1, &e, "the KDS-signed CEK and the AMD chain (give --kds-dir)");
+		return mig_fail(err, "certificates", -1, &e, "the KDS-signed CEK and the AMD chain (give --kds-dir)");
 	}
 	/* The exported chain has an unsigned CEK: splice in the one AMD signed. */
 	memcpy(out->plat + 2 * PSP_CERT_LEN, cek, PSP_CERT_LEN);
