@@ -76,6 +76,8 @@ ALL_OBJS  := $(call obj,$(EMU_SRCS) $(PSP_SRCS) $(HARN_SRCS) $(CLI_SRCS) $(TESTL
 
 .PHONY: all build deps run check bench install clean distclean check-quick
 .DEFAULT_GOAL := all
+# the test programs' objects are intermediate to make; keep them (no "rm" after builds)
+.SECONDARY:
 
 all build: $(SWSEV) $(UNIT) $(CONF) $(PROGS) $(O)/lib/pkgconfig/swsev.pc
 
