@@ -76,8 +76,6 @@ long kvm_dbg(struct drv_req *r, struct kvm_sev_cmd *cmd, bool decrypt)
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))))
 		return rc;
 	if (!p.len || p.src_uaddr + p.len < p.src_uaddr)

@@ -34,8 +34,6 @@ long kvm_launch_start(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))))
 		return rc;
 	if (p.dh_uaddr) {
@@ -78,8 +76,6 @@ long kvm_launch_update_data(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))) || (rc = kvm_pin(r, p.uaddr, p.len, true)))
 		return rc;
 	if (ua_commit(r->ua))
@@ -125,8 +121,6 @@ long kvm_launch_measure(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))))
 		return rc;
 	/* len 0: the user queries the blob length */
@@ -162,8 +156,6 @@ long kvm_launch_secret(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))) || (rc = kvm_pin(r, p.guest_uaddr, p.guest_len, true)))
 		return rc;
 	/* The pinned guest pages are contiguous in emulation (KVM: -EINVAL otherwise). */
@@ -189,8 +181,6 @@ long kvm_guest_status(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = ua_want_write(r->ua, cmd->data, sizeof(p))))
 		return rc;
 	if (ua_commit(r->ua))
@@ -217,8 +207,6 @@ long kvm_attestation(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))))
 		return rc;
 	if (p.len && p.uaddr) {
@@ -253,8 +241,6 @@ long kvm_handle_only(struct drv_req *r, struct kvm_sev_cmd *cmd, uint32_t fw_cmd
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if (ua_commit(r->ua))
 		return -UA_EFETCH;
 	handle = r->f->vm.handle;
@@ -270,8 +256,6 @@ long kvm_receive_start(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))))
 		return rc;
 	if (!p.pdh_uaddr || !p.pdh_len || !p.session_uaddr || !p.session_len)

@@ -18,8 +18,6 @@ long kvm_send_start(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))))
 		return rc;
 	if ((rc = ua_want_write(r->ua, cmd->data, sizeof(p))))
@@ -84,8 +82,6 @@ long kvm_send_update_data(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	long rc;
 	int error = (int)cmd->error;
 
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -ENOTTY, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))))
 		return rc;
 	if (!p.trans_len || !p.hdr_len) {
@@ -141,9 +137,6 @@ long kvm_receive_update_data(struct drv_req *r, struct kvm_sev_cmd *cmd)
 	long rc;
 	int error = (int)cmd->error;
 
-	/* -EINVAL, not -ENOTTY, for this one command (sev.c) */
-	if (!kvm_sev_guest(r))
-		return drv_fail(r, -EINVAL, "not an SEV VM (KVM_SEV_INIT first)");
 	if ((rc = kvm_params(r, cmd, &p, sizeof(p))))
 		return rc;
 	if (!p.hdr_uaddr || !p.hdr_len || !p.guest_uaddr || !p.guest_len || !p.trans_uaddr || !p.trans_len)
