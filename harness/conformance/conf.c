@@ -43,6 +43,13 @@ struct conf *conf_open(const char *tag, const char *opts, int which)
 
 	if (!c)
 		return NULL;
+	/* Platform options (a small ASID space, a driver profile, a part without ES) make
+	 * a new emulated platform; a shared daemon or a real PSP is what it is. */
+	if (opts && *opts && b && strncmp(b, "emu:", 4) != 0) {
+		test_skip("needs a platform made in-process with emu:...?%s, not %s", opts, b);
+		free(c);
+		return NULL;
+	}
 	if (!b || strncmp(b, "emu:", 4) == 0) {
 		/* A new platform every time: a new state directory under this run's root. */
 		c->emu = true;

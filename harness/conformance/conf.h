@@ -24,7 +24,8 @@ struct conf {
 
 /* A platform in a known state: a new state directory for emu: (sharing one emulated AMD
  * root per run), or the configured backend power-cycled and factory-reset.  `opts` are
- * extra emu: options ("profile=lazy&asids=8"), ignored elsewhere.  which: 1 or 2
+ * extra emu: options ("profile=lazy&asids=8"); on any other backend they make the
+ * test skip, since only the emulator builds a platform to order.  which: 1 or 2
  * (SWSEV_BACKEND2).  NULL (and a skip recorded) when that is impossible here. */
 struct conf *conf_open(const char *tag, const char *opts, int which);
 void conf_close(struct conf *c);

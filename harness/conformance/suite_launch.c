@@ -645,10 +645,6 @@ static void test_es_policy_needs_config_es(void)
 	uint32_t h = 0;
 	int rc;
 
-	if (getenv("SWSEV_BACKEND") && strncmp(getenv("SWSEV_BACKEND"), "emu:", 4) != 0) {
-		test_skip("needs a part without SEV-ES, made only in-process (emu:es=0)");
-		return;
-	}
 	c = conf_open("no-es", "es=0", 1);
 	if (!c)
 		return;

@@ -561,10 +561,6 @@ static void test_profile_lazy_implicit_init(void)
 	struct psp_err e;
 	struct conf *c;
 
-	if (getenv("SWSEV_BACKEND") && strncmp(getenv("SWSEV_BACKEND"), "emu:", 4) != 0) {
-		test_skip("driver profiles are chosen per platform only in-process (emu:)");
-		return;
-	}
 	c = conf_open("lazy", "profile=lazy", 1);
 	if (!c)
 		return;
@@ -584,10 +580,6 @@ static void test_profile_transient_implicit_init(void)
 	struct psp_err e;
 	struct conf *c;
 
-	if (getenv("SWSEV_BACKEND") && strncmp(getenv("SWSEV_BACKEND"), "emu:", 4) != 0) {
-		test_skip("driver profiles are chosen per platform only in-process (emu:)");
-		return;
-	}
 	c = conf_open("transient", "profile=transient", 1);
 	if (!c)
 		return;
@@ -616,10 +608,6 @@ static void test_profile_lazy_readonly_export(void)
 	struct conf *c;
 	int rc;
 
-	if (getenv("SWSEV_BACKEND") && strncmp(getenv("SWSEV_BACKEND"), "emu:", 4) != 0) {
-		test_skip("driver profiles are chosen per platform only in-process (emu:)");
-		return;
-	}
 	c = conf_open("lazy-ro", "profile=lazy", 1);
 	if (!c)
 		return;
