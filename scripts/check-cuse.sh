@@ -143,18 +143,8 @@ fi
 
 if [ $quick -eq 0 ]; then
 	echo "== conformance suites on dev:/dev/$NA (second platform dev:/dev/$NB)"
-	suites=${CUSE_SUITES:-$("$CONF" -l | grep -v '^ ')}
-	for s in $suites; do
-		SWSEV_BACKEND=dev:/dev/$NA SWSEV_BACKEND2=dev:/dev/$NB timeout 900 "$CONF" -s "$s" >"$work/conf-$s.txt" 2>&1
-		rc=$?
-		sum=$(grep -E 'passed, [0-9]+ failed' "$work/conf-$s.txt" | tail -n 1 | sed 's/^.*conformance: //')
-		if [ $rc -eq 0 ]; then
-			ok "suite $s: $sum"
-		else
-			bad "suite $s (exit $rc): ${sum:-no summary}"
-			grep -E -A3 'had failures|^FAIL|Test .* had' "$work/conf-$s.txt" | head -n 20 | sed 's/^/    /'
-		fi
-	done
+	# shellcheck disable=SC2046 # one word per suite
+	conformance_suites "$CONF" "dev:/dev/$NA" "dev:/dev/$NB" 900 ${CUSE_SUITES:-$("$CONF" -l | grep -v '^ ')}
 fi
 
 echo "== concurrency"

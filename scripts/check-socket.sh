@@ -77,18 +77,8 @@ B=unix:$w/b.sock
 
 if [ $quick -eq 0 ]; then
 	echo "== conformance suites on $A (second platform $B)"
-	suites=${SOCKET_SUITES:-$("$CONF" -l | grep -v '^ ')}
-	for s in $suites; do
-		SWSEV_BACKEND=$A SWSEV_BACKEND2=$B timeout 600 "$CONF" -s "$s" >"$w/conf-$s.txt" 2>&1
-		rc=$?
-		sum=$(grep -E 'passed, [0-9]+ failed' "$w/conf-$s.txt" | tail -n 1 | sed 's/^.*conformance: //')
-		if [ $rc -eq 0 ]; then
-			ok "suite $s: $sum"
-		else
-			bad "suite $s (exit $rc): ${sum:-no summary}"
-			grep -E -A3 'had failures' "$w/conf-$s.txt" | head -n 20 | sed 's/^/    /'
-		fi
-	done
+	# shellcheck disable=SC2046 # one word per suite
+	conformance_suites "$CONF" "$A" "$B" 600 ${SOCKET_SUITES:-$("$CONF" -l | grep -v '^ ')}
 fi
 
 echo "== concurrency, hostile callers, protocol abuse"

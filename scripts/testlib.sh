@@ -21,3 +21,21 @@ run() {
 		sed 's/^/    /' "$TL_WORK/out" | tail -n 40
 	fi
 }
+# conformance_suites CONF BACKEND BACKEND2 TIMEOUT SUITE...: each suite of the
+# conformance binary against BACKEND (BACKEND2: the second platform), ok/FAIL each
+# with its count line; a failure shows the failed tests.
+conformance_suites() {
+	_conf=$1 _b1=$2 _b2=$3 _t=$4
+	shift 4
+	for _s in "$@"; do
+		SWSEV_BACKEND=$_b1 SWSEV_BACKEND2=$_b2 timeout "$_t" "$_conf" -s "$_s" >"$TL_WORK/conf-$_s.txt" 2>&1
+		_rc=$?
+		_sum=$(grep -E 'passed, [0-9]+ failed' "$TL_WORK/conf-$_s.txt" | tail -n 1 | sed 's/^.*conformance: //')
+		if [ $_rc -eq 0 ]; then
+			ok "suite $_s: $_sum"
+		else
+			bad "suite $_s (exit $_rc): ${_sum:-no summary}"
+			grep -E -A3 'had failures|^FAIL|Test .* had' "$TL_WORK/conf-$_s.txt" | head -n 20 | sed 's/^/    /'
+		fi
+	done
+}
