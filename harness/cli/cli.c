@@ -212,30 +212,42 @@ void cli_print_hex(const char *label, const void *p, size_t n)
 	free(h);
 }
 
-char *cli_backend_uri(const char *backend, const char *seed)
+/* uri with "key=val" appended as one more option; uri is consumed. */
+static char *add_opt(char *uri, const char *key, const char *val)
+{
+	char *n = NULL;
+
+	if (uri && asprintf(&n, "%s%c%s%s", uri, strchr(uri, '?') ? '&' : '?', key, val) < 0)
+		n = NULL;
+	free(uri);
+	return n;
+}
+
+char *cli_backend_uri(const char *backend, const char *seed, bool ro)
 {
 	const char *b = backend ? backend : getenv("SWSEV_BACKEND");
 	char *uri;
 
 	if (!b || !*b)
 		b = "emu:";
-	if (!seed)
-		return strdup(b);
 	/* A seed chooses the identity of a platform the emulator creates; anywhere else it
 	 * would be silently meaningless. */
-	if (strncmp(b, "emu:", 4) != 0) {
+	if (seed && strncmp(b, "emu:", 4) != 0) {
 		cli_usage_error("--seed needs an emu: backend (it seeds a new emulated platform), not %s", b);
 		return NULL;
 	}
-	if (asprintf(&uri, "%s%cseed=%s", b, strchr(b, '?') ? '&' : '?', seed) < 0)
-		return NULL;
+	uri = strdup(b);
+	if (seed)
+		uri = add_opt(uri, "seed=", seed);
+	if (ro)
+		uri = add_opt(uri, "ro=", "1");
 	return uri;
 }
 
-int cli_open_backend(const char *backend, const char *seed, struct psp **p)
+int cli_open_backend(const char *backend, const char *seed, bool ro, struct psp **p)
 {
 	struct psp_err e;
-	char *uri = cli_backend_uri(backend, seed);
+	char *uri = cli_backend_uri(backend, seed, ro);
 	int rc;
 
 	if (!uri)

@@ -48,13 +48,14 @@ int cli_parse_hex(const char *s, uint8_t **out, size_t *len);
 void cli_print_hex(const char *label, const void *p, size_t n);
 
 /* Backends.  The URI is --backend, else $SWSEV_BACKEND, else "emu:"; a --seed is added
- * as the emu: option seed= (refused with a usage error for other backends). */
+ * as the emu: option seed= (refused with a usage error for other backends), and ro as
+ * the option every backend takes for a read-only descriptor. */
 struct psp;
 struct psp_err;
-char *cli_backend_uri(const char *backend, const char *seed);
+char *cli_backend_uri(const char *backend, const char *seed, bool ro);
 /* 0, or the exit status (1, or EXIT_USAGE for a --seed on a non-emu: backend) with the
  * reason printed. */
-int cli_open_backend(const char *backend, const char *seed, struct psp **p);
+int cli_open_backend(const char *backend, const char *seed, bool ro, struct psp **p);
 /* "<prog>: <what> failed: EIO, firmware INVALID_PLATFORM_STATE (0x01): ..."; returns 1. */
 int cli_psp_error(const char *what, const struct psp_err *e);
 

@@ -164,7 +164,7 @@ static int run_local(const struct opts *o)
 		u1 = b1;
 		u2 = b2;
 	}
-	if ((rc = cli_open_backend(u1, s1, &src)) || (rc = cli_open_backend(u2, s2, &dst)))
+	if ((rc = cli_open_backend(u1, s1, false, &src)) || (rc = cli_open_backend(u2, s2, false, &dst)))
 		goto out;
 	rc = 1;
 	if (o->dirty_rate > 0 && !(psp_caps(src) & PSP_CAP_GUEST_VIEW))
@@ -210,7 +210,7 @@ out:
 static int open_side(const struct opts *o, const char *suffix, struct psp **p)
 {
 	char *seed = seeded(o->seed, suffix);
-	int rc = cli_open_backend(o->backend, seed, p);
+	int rc = cli_open_backend(o->backend, seed, false, p);
 
 	free(seed);
 	return rc;

@@ -246,7 +246,6 @@ int cmd_platform(int argc, char **argv)
 		{ "ro", no_argument, NULL, O_RO }, { 0 },
 	};
 	const char *backend = NULL, *seed = NULL;
-	char *uri = NULL;
 	bool ro = false;
 	struct ctx c;
 	size_t i;
@@ -270,17 +269,7 @@ int cmd_platform(int argc, char **argv)
 			break;
 	if (i == sizeof(cmds) / sizeof(cmds[0]))
 		return cli_usage_error("'%s' is not a platform command", argv[optind]);
-	if (ro) {
-		const char *b = backend ? backend : getenv("SWSEV_BACKEND");
-		if (!b || !*b)
-			b = "emu:";
-		if (asprintf(&uri, "%s%cro=1", b, strchr(b, '?') ? '&' : '?') < 0)
-			return cli_error("out of memory");
-		backend = uri;
-	}
-	rc = cli_open_backend(backend, seed, &c.p);
-	free(uri);
-	if (rc)
+	if ((rc = cli_open_backend(backend, seed, ro, &c.p)))
 		return rc;
 	c.argc = argc - optind;
 	c.argv = argv + optind;
