@@ -106,19 +106,6 @@ start() {
 	"$SWSEV" cuse --name "$_n" --state "$_dir" --seed "$_seed" --root "$rt/root" --pid "$work/$_n.pid" \
 		--ready "$work/$_n.ready" --log "$work/$_n.log,level=info" "$@"
 }
-# stop NAME: SIGTERM, wait for the process to go; 0 if it went in time.
-stop() {
-	_p=$(cat "$work/$1.pid" 2>/dev/null) || return 1
-	kill -TERM "$_p" 2>/dev/null || return 1
-	_i=0
-	while [ $_i -lt 200 ]; do
-		kill -0 "$_p" 2>/dev/null || return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-alive() { kill -0 "$(cat "$work/$1.pid" 2>/dev/null)" 2>/dev/null; }
 
 cp -a "$work/root" "$rt/root" && cp -a "$work/pristine-a" "$rt/a" && cp -a "$work/pristine-b" "$rt/b"
 if start "$NA" "$rt/a" $SEED_A && start "$NB" "$rt/b" $SEED_B; then

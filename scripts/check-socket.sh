@@ -52,18 +52,6 @@ start() {
 	"$SWSEV" socket --path "$w/$_n.sock" --state "$w/$_n" --seed "$_seed" --root "${ROOT:-$w/root}" --pid "$w/$_n.pid" \
 		--ready "$w/$_n.ready" --log "$w/$_n.log,level=info" "$@" && pids="$pids $(cat "$w/$_n.pid")"
 }
-stop() {
-	_p=$(cat "$w/$1.pid" 2>/dev/null) || return 1
-	kill -TERM "$_p" 2>/dev/null || return 1
-	_i=0
-	while [ $_i -lt 200 ]; do
-		kill -0 "$_p" 2>/dev/null || return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-alive() { kill -0 "$(cat "$w/$1.pid" 2>/dev/null)" 2>/dev/null; }
 
 if start a $SEED_A && start b $SEED_B; then
 	ok "two daemons serve $w/a.sock and $w/b.sock ($(stat -c %A "$w/a.sock"))"

@@ -39,3 +39,18 @@ conformance_suites() {
 		fi
 	done
 }
+
+# Daemons started with --pid $TL_WORK/NAME.pid:
+# stop NAME: SIGTERM, wait for the process to go; 0 if it went within 20 s.
+stop() {
+	_p=$(cat "$TL_WORK/$1.pid" 2>/dev/null) || return 1
+	kill -TERM "$_p" 2>/dev/null || return 1
+	_i=0
+	while [ $_i -lt 200 ]; do
+		kill -0 "$_p" 2>/dev/null || return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+alive() { kill -0 "$(cat "$TL_WORK/$1.pid" 2>/dev/null)" 2>/dev/null; }
